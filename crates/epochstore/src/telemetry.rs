@@ -1,0 +1,23 @@
+//! Logging: one JSON object per line, as Lambda's JSON log format expects.
+
+use tracing::level_filters::LevelFilter;
+
+/// Installs the JSON subscriber. The level comes from `AWS_LAMBDA_LOG_LEVEL`
+/// (set by Lambda's logging configuration) or `RUST_LOG`, `info` by default.
+/// Calling it twice is harmless.
+pub fn init() {
+    let level = ["AWS_LAMBDA_LOG_LEVEL", "RUST_LOG"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok()?.parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_target(false)
+        .with_ansi(false)
+        .with_max_level(level)
+        .with_writer(std::io::stdout)
+        .try_init();
+}

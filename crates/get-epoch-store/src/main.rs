@@ -1,0 +1,9 @@
+//! The `get-epoch-store` Lambda function: owns `GET /getEpochStore`.
+
+use epochstore::http::Route;
+
+// One request at a time per Lambda instance: a single-threaded runtime starts faster.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_http::Error> {
+    epochstore::lambda::run(&[Route::GetEpochStore]).await
+}
