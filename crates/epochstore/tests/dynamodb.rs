@@ -1,0 +1,384 @@
+//! The DynamoDB store against a real DynamoDB API (`moto_server`, started on
+//! a free loopback port by the test), through the store trait and through
+//! the handlers.
+
+mod support;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use epochstore::domain::{IdempotencyKey, PageLimit, Record};
+use epochstore::lambda;
+use epochstore::store::{
+    create_table_if_missing, sdk_config, DynamoStore, PutOutcome, Store, StoreError, KEY_SCHEMA,
+};
+use support::*;
+
+/// Every `.tf` file under `terraform/`, concatenated.
+fn terraform_sources() -> String {
+    fn walk(dir: &std::path::Path, out: &mut String) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() && !path.ends_with(".terraform") {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "tf") {
+                out.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+            }
+        }
+    }
+    let mut out = String::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../terraform"),
+        &mut out,
+    );
+    out
+}
+
+struct Fixture {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+/// A client for `moto` and a fresh table created through the library.
+async fn fixture(moto: &Moto, table: &str) -> Fixture {
+    std::env::set_var("AWS_ACCESS_KEY_ID", "test");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
+    let config = config("eu-west-3", &[("TABLE_NAME", table)]);
+    let sdk = sdk_config(&config.region, &config.sdk).await;
+    let dynamo_config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        .endpoint_url(moto.endpoint())
+        .build();
+    let client = aws_sdk_dynamodb::Client::from_conf(dynamo_config);
+    create_table_if_missing(&client, table)
+        .await
+        .expect("create table");
+    create_table_if_missing(&client, table)
+        .await
+        .expect("second call is a no-op");
+    Fixture {
+        client,
+        table: table.to_owned(),
+    }
+}
+
+impl Fixture {
+    fn store(&self, extra: &[(&str, &str)]) -> DynamoStore {
+        let config = config("eu-west-3", extra);
+        DynamoStore::new(
+            self.client.clone(),
+            self.table.clone(),
+            config.store_settings(),
+            Duration::from_millis(500),
+        )
+    }
+
+    async fn item_count(&self) -> usize {
+        // A scan is fine in a test: it counts what the store really wrote.
+        let out = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .send()
+            .await
+            .expect("scan");
+        out.items().len()
+    }
+}
+
+#[tokio::test]
+async fn table_has_the_key_schema_of_the_terraform() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "schema").await;
+    let table = fx
+        .client
+        .describe_table()
+        .table_name("schema")
+        .send()
+        .await
+        .expect("describe");
+    let table = table.table().expect("table");
+    let keys: Vec<(String, String)> = table
+        .key_schema()
+        .iter()
+        .map(|k| {
+            (
+                k.attribute_name().to_owned(),
+                k.key_type().as_str().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = KEY_SCHEMA
+        .iter()
+        .map(|(n, _, r)| ((*n).to_owned(), (*r).to_owned()))
+        .collect();
+    assert_eq!(keys, expected);
+    for def in table.attribute_definitions() {
+        assert_eq!(def.attribute_type().as_str(), "S");
+    }
+    let ttl = fx
+        .client
+        .describe_time_to_live()
+        .table_name("schema")
+        .send()
+        .await
+        .expect("ttl");
+    assert_eq!(
+        ttl.time_to_live_description()
+            .and_then(|d| d.attribute_name()),
+        Some("expiresAt")
+    );
+
+    // The same literals the Terraform declares (the contract between the two).
+    let terraform = terraform_sources();
+    let compact: String = terraform.chars().filter(|c| !c.is_whitespace()).collect();
+    let [(hash, hash_type, _), (range, range_type, _)] = KEY_SCHEMA;
+    assert!(
+        compact.contains(&format!("hash_key=\"{hash}\"")),
+        "terraform hash_key is not {hash}"
+    );
+    assert!(
+        compact.contains(&format!("range_key=\"{range}\"")),
+        "terraform range_key is not {range}"
+    );
+    for (name, kind) in [(hash, hash_type), (range, range_type)] {
+        assert!(
+            compact.contains(&format!("name=\"{name}\"type=\"{kind}\"")),
+            "terraform lacks attribute {{ name = {name}, type = {kind} }}"
+        );
+    }
+    assert!(
+        compact.contains("attribute_name=\"expiresAt\""),
+        "terraform TTL attribute"
+    );
+}
+
+#[tokio::test]
+async fn puts_are_conditional_and_lists_are_newest_first_across_pages() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "records").await;
+    let store = fx.store(&[]);
+    let written = fill(&store, 25, "eu-west-3").await;
+
+    // Writing an existing id again is refused, never a silent overwrite.
+    let again = store.put(written[3].clone(), None).await;
+    assert!(matches!(again, Err(StoreError::Internal(_))), "{again:?}");
+    assert_eq!(fx.item_count().await, 25);
+
+    let mut seen = Vec::new();
+    let mut before = None;
+    let mut pages = 0;
+    loop {
+        let page = store
+            .list(PageLimit::parse("10").expect("limit"), before)
+            .await
+            .expect("list");
+        pages += 1;
+        seen.extend(page.items.iter().map(|r| r.id));
+        match page.next {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    let mut expected: Vec<_> = written.iter().map(|r| r.id).collect();
+    expected.reverse();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn write_shards_are_merged_on_read_in_order() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "sharded").await;
+    let store = fx.store(&[("WRITE_SHARDS", "4")]);
+    let written = fill(&store, 40, "eu-west-3").await;
+    let partitions: HashSet<String> = fx
+        .client
+        .scan()
+        .table_name("sharded")
+        .send()
+        .await
+        .expect("scan")
+        .items()
+        .iter()
+        .filter_map(|i| i.get("pk").and_then(|v| v.as_s().ok()).cloned())
+        .collect();
+    assert!(
+        partitions.len() > 1,
+        "records spread over shards: {partitions:?}"
+    );
+    assert!(partitions.iter().all(|p| p.starts_with("rec#")));
+
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = store
+            .list(PageLimit::parse("7").expect("limit"), before)
+            .await
+            .expect("list");
+        seen.extend(page.items.iter().map(|r| r.id));
+        match page.next {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    let mut expected: Vec<_> = written.iter().map(|r| r.id).collect();
+    expected.reverse();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn an_idempotent_retry_returns_the_first_record_and_writes_nothing() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "idempotent").await;
+    let store = fx.store(&[]);
+    let key = IdempotencyKey::parse("payment-7").expect("key");
+    let first = Record::new(chrono::Utc::now(), "eu-west-3");
+    let created = store
+        .put(first.clone(), Some(key.clone()))
+        .await
+        .expect("put");
+    assert_eq!(created, PutOutcome::Created(first.clone()));
+    let items_after_first = fx.item_count().await;
+    assert_eq!(items_after_first, 2, "the record and its idempotency entry");
+
+    let retry = Record::new(chrono::Utc::now(), "eu-west-3");
+    let replayed = store.put(retry, Some(key)).await.expect("retry");
+    assert_eq!(replayed, PutOutcome::Replayed(first));
+    assert_eq!(fx.item_count().await, items_after_first);
+
+    let page = store.list(PageLimit::DEFAULT, None).await.expect("list");
+    assert_eq!(page.items.len(), 1, "idempotency entries are not listed");
+}
+
+#[tokio::test]
+async fn records_carry_a_ttl_only_when_retention_is_configured() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "retention").await;
+    let kept = fill(&fx.store(&[]), 1, "eu-west-3").await.remove(0);
+    let expiring = fill(&fx.store(&[("RETENTION_DAYS", "7")]), 1, "eu-west-3")
+        .await
+        .remove(0);
+    let ttl_of = |record: Record| {
+        let client = fx.client.clone();
+        async move {
+            let items = client
+                .scan()
+                .table_name("retention")
+                .send()
+                .await
+                .expect("scan");
+            items
+                .items()
+                .iter()
+                .find(|i| i.get("sk") == Some(&AttributeValue::S(record.id.to_string())))
+                .and_then(|i| i.get("expiresAt").and_then(|v| v.as_n().ok()).cloned())
+        }
+    };
+    assert_eq!(ttl_of(kept).await, None);
+    let expected = expiring.epoch_seconds() + 7 * 86_400;
+    assert_eq!(ttl_of(expiring).await, Some(expected.to_string()));
+}
+
+#[tokio::test]
+async fn handlers_on_dynamodb_serve_the_contract() {
+    let moto = Moto::start();
+    let table = "handlers";
+    fixture(&moto, table).await;
+    std::env::set_var("AWS_ENDPOINT_URL_DYNAMODB", moto.endpoint());
+    let app = lambda::app(
+        &config("eu-west-3", &[("TABLE_NAME", table)]),
+        epochstore::http::Route::ALL.to_vec(),
+    )
+    .await;
+    let created = call(
+        &app,
+        event("POST", "/storeEpochTime").header("idempotency-key", "k-1"),
+    )
+    .await;
+    assert_eq!(created.status, 201);
+    let replayed = call(
+        &app,
+        event("POST", "/storeEpochTime").header("idempotency-key", "k-1"),
+    )
+    .await;
+    assert_eq!(replayed.status, 200);
+    assert_eq!(replayed.json()["id"], created.json()["id"]);
+    for _ in 0..4 {
+        assert_eq!(
+            call(&app, event("POST", "/storeEpochTime")).await.status,
+            201
+        );
+    }
+    let page = call(&app, event("GET", "/getEpochStore?limit=2"))
+        .await
+        .json();
+    assert_eq!(page["count"], 2);
+    let cursor = page["nextCursor"].as_str().expect("cursor").to_owned();
+    let rest = call(
+        &app,
+        event("GET", &format!("/getEpochStore?cursor={cursor}")),
+    )
+    .await
+    .json();
+    assert_eq!(rest["count"], 3);
+    assert_eq!(
+        rest["items"][2]["id"],
+        created.json()["id"],
+        "the oldest comes last"
+    );
+    assert_eq!(call(&app, event("GET", "/health")).await.status, 200);
+}
+
+#[tokio::test]
+async fn health_turns_503_quickly_when_the_server_stops_and_recovers_when_it_returns() {
+    let mut moto = Moto::start();
+    let fx = fixture(&moto, "health").await;
+    let app = app_on(Arc::new(fx.store(&[])), "eu-west-3", &[]);
+    assert_eq!(call(&app, event("GET", "/health")).await.status, 200);
+
+    moto.stop();
+    let started = Instant::now();
+    let answer = call(&app, event("GET", "/health")).await;
+    assert_eq!(answer.status, 503);
+    assert_eq!(answer.json()["checks"]["store"], "unreachable");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "bounded by the probe timeout"
+    );
+    let post = call(&app, event("POST", "/storeEpochTime")).await;
+    assert_eq!(post.status, 503);
+    assert_eq!(post.header("retry-after"), Some("1"));
+
+    moto.restart();
+    fixture(&moto, "health").await;
+    assert_eq!(
+        call(&app, event("GET", "/health")).await.status,
+        200,
+        "same process, no restart"
+    );
+    assert_eq!(
+        call(&app, event("POST", "/storeEpochTime")).await.status,
+        201
+    );
+}
+
+#[tokio::test]
+async fn a_missing_table_is_503_not_500() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "present").await;
+    let store = DynamoStore::new(
+        fx.client.clone(),
+        "absent".into(),
+        Default::default(),
+        Duration::from_millis(500),
+    );
+    let app = app_on(Arc::new(store), "eu-west-3", &[]);
+    let answer = call(&app, event("GET", "/getEpochStore")).await;
+    assert_eq!(answer.status, 503);
+    assert_eq!(call(&app, event("GET", "/health")).await.status, 503);
+}
