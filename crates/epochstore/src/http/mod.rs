@@ -13,6 +13,7 @@ use std::time::Instant;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
+use tracing::Instrument;
 
 pub use response::ApiError;
 
@@ -92,12 +93,19 @@ impl App {
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let started = Instant::now();
         let request_id = request_id(&request);
+        let request_id = request_id.as_str();
         let method = request.method().clone();
         let route = self.route(&request);
-        let mut response = match route {
-            Some(route) => self.dispatch(route, request).await,
-            None => ApiError::NotFound.into_response(),
-        };
+        // Log lines inside the request (a store failure, say) carry its id and region.
+        let span = tracing::info_span!("request", request_id, region = %self.region);
+        let mut response = async {
+            match route {
+                Some(route) => self.dispatch(route, request).await,
+                None => ApiError::NotFound.into_response(),
+            }
+        }
+        .instrument(span)
+        .await;
         self.finish(&mut response);
         let status = response.status().as_u16();
         let route_name = route.map_or("-", Route::path);

@@ -16,11 +16,12 @@
 //!
 //! Write ceiling: DynamoDB serves at most 1,000 write units per second per
 //! partition key, so with one shard (the default) the design accepts about
-//! 1,000 records per second per region (2,000 with an idempotency entry,
-//! whose transaction writes two items at twice the units). An operator raises it by setting `WRITE_SHARDS`
-//! (Terraform `write_shards`) to N: records spread over N partition keys by
-//! their random id bits, the ceiling becomes N × 1,000 per second and a page
-//! reads N × (limit + 1) items.
+//! 1,000 records per second per region, or 500 with idempotency keys (a
+//! transactional write costs two units; the idempotency entries themselves
+//! spread over their own keys). An operator raises it by setting
+//! `WRITE_SHARDS` (Terraform `write_shards`) to N: records spread over N
+//! partition keys by their random id bits, the ceiling becomes N times
+//! higher and a page reads N × (limit + 1) items.
 //!
 //! Writes are conditional (`attribute_not_exists(pk)`): a record is never
 //! silently overwritten. A write with an idempotency key is a transaction of

@@ -1,0 +1,72 @@
+# epochstore: `make help` lists the verbs.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PORT ?= 3000
+ARCH ?= x86_64
+REGION ?=
+export PORT
+# An inherited CARGO_TARGET_DIR is honoured; cargo-lambda writes the zips under it.
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+LAMBDA_DIR := $(CARGO_TARGET_DIR)/lambda
+FUNCTIONS := store-epoch-time get-epoch-store health-check
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+CHECKOV_VENV := $(CURDIR)/.venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+TERRAFORM ?= terraform
+export MOTO_SERVER := $(VENV)/bin/moto_server
+
+ifeq ($(ARCH),x86_64)
+LAMBDA_ARCH_FLAG := --x86-64
+else ifeq ($(ARCH),arm64)
+LAMBDA_ARCH_FLAG := --arm64
+else
+$(error ARCH must be x86_64 or arm64, not "$(ARCH)")
+endif
+
+.PHONY: help venv build run local-failover local-recover test lint unit e2e bench require-region
+
+help: ## List the verbs
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+venv: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Project-local Python tools (moto, cargo-lambda, zig, pytest, checkov)
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+# checkov pins its own AWS SDK versions, so it gets a virtualenv of its own.
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+build: $(VENV)/.installed ## Release zips for Lambda: $(CARGO_TARGET_DIR)/lambda/<function>/bootstrap.zip (ARCH=x86_64|arm64)
+	PATH="$(VENV)/bin:$$PATH" cargo lambda build --release --output-format zip $(LAMBDA_ARCH_FLAG) \
+		$(foreach f,$(FUNCTIONS),--bin $(f))
+	scripts/check-artifacts.sh $(LAMBDA_DIR) $(ARCH) $(FUNCTIONS)
+
+run: ## Local multi-region emulation: front door on 127.0.0.1:$(PORT), one port per region
+	cargo run --quiet -p epochstore-local
+
+require-region:
+	@[[ -n "$(REGION)" ]] || { echo "REGION is required, e.g. make $(MAKECMDGOALS) REGION=eu-west-3" >&2; exit 2; }
+
+local-failover: require-region ## Fail a local region's health check (make run must be running): REGION=…
+	@curl -fsS -X POST --data fail http://127.0.0.1:$(PORT)/_local/regions/$(REGION)/status \
+		|| { echo "no local emulation on port $(PORT) with region $(REGION): start it with make run" >&2; exit 1; }
+	@echo "$(REGION): STATUS=fail; the front door drains it after the detection window"
+
+local-recover: require-region ## Bring a local region back: REGION=…
+	@curl -fsS -X POST --data ok http://127.0.0.1:$(PORT)/_local/regions/$(REGION)/status \
+		|| { echo "no local emulation on port $(PORT) with region $(REGION): start it with make run" >&2; exit 1; }
+	@echo "$(REGION): STATUS=ok; the front door routes to it again once it passes its health checks"
+
+test: venv ## Everything: lint, unit, moto, runtime end-to-end, local drill, browser, Terraform, checkov, deploy drill
+	scripts/test.sh
+
+-include mk/*.mk

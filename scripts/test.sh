@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `make test`: runs every suite, keeps going past a failure so one run shows
+# everything, and ends with the line "N passed, N failed" (suites).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+venv=$PWD/.venv
+export PATH="$venv/bin:$PATH"
+
+# Terraform: the offline stand-in beside the checkout when there is one (a
+# terraform on PATH alone has no providers offline), else the one on PATH.
+if [[ -x ../shared/tf-offline/setup ]]; then
+  eval "$(../shared/tf-offline/setup)"
+elif ! command -v terraform >/dev/null; then
+  echo "terraform not found: install Terraform >= 1.10 (or put shared/tf-offline beside this checkout)" >&2
+fi
+
+passed=0
+failed=0
+failures=()
+suite() {
+  local name=$1 started=$SECONDS
+  shift
+  echo "=== $name"
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "--- PASS $name ($((SECONDS - started)) s)"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    echo "--- FAIL $name ($((SECONDS - started)) s)"
+  fi
+}
+pytest_suite() {
+  pytest -q -p no:cacheprovider "$@"
+}
+
+suite "rust fmt" cargo fmt --all -- --check
+suite "rust clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+suite "rust tests (unit, handlers, proptest, moto store)" cargo test --workspace --quiet
+# The release zips are built once here and reused by every suite that needs them.
+suite "build: Lambda zips" make build
+suite "runtime end-to-end (bootstrap under the Runtime API emulator)" pytest_suite tests/py/test_runtime_e2e.py
+suite "local failover drill" pytest_suite tests/py -k "local and not browser"
+suite "browser (headless Chromium)" pytest_suite tests/py -k "browser"
+suite "terraform fmt, validate, test" make tf-check
+suite "checkov" make checkov
+suite "offline deploy drill (make deploy, failover, recover, destroy)" scripts/deploy-drill.sh
+
+if ((failed)); then
+  printf 'failed suites:\n'
+  printf '  - %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,176 @@
+"""The deployed artifacts, end to end: each `bootstrap` from `make build` runs
+under the Runtime API emulator with Lambda's environment, fed API Gateway HTTP
+API payload 2.0 events, storing in moto."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import zipfile
+
+import pytest
+
+from lambda_emulator import RuntimeApi, http_api_event, lambda_dir, lambda_environment, start
+
+FUNCTIONS = ("store-epoch-time", "get-epoch-store", "health-check")
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.fixture(scope="module")
+def bootstraps(tmp_path_factory):
+    """Unpacks each function's zip exactly as Lambda does."""
+    paths = {}
+    for function in FUNCTIONS:
+        archive = os.path.join(lambda_dir(), function, "bootstrap.zip")
+        assert os.path.exists(archive), f"{archive} missing: run `make build` first"
+        target = tmp_path_factory.mktemp(function)
+        with zipfile.ZipFile(archive) as z:
+            assert z.namelist() == ["bootstrap"], z.namelist()
+            z.extractall(target)
+        path = target / "bootstrap"
+        path.chmod(0o755)
+        paths[function] = str(path)
+    return paths
+
+
+class Function:
+    def __init__(self, bootstrap: str, name: str, env: dict):
+        self.api = RuntimeApi()
+        self.process = start([bootstrap], lambda_environment(name, self.api, env))
+        self.api.wait_for_poll()
+
+    def call(self, method: str, path: str, **kwargs) -> dict:
+        outcome = self.api.invoke(http_api_event(method, path, **kwargs))
+        assert outcome.kind == "response", outcome
+        return outcome.payload
+
+    def stop(self) -> str:
+        self.process.terminate()
+        out, _ = self.process.communicate(timeout=10)
+        self.api.close()
+        return out.decode("utf-8", "replace")
+
+
+@pytest.fixture
+def run(bootstraps, moto):
+    table = moto.create_table()
+    started = []
+
+    def launch(function: str, **env):
+        environment = {"TABLE_NAME": table, "AWS_ENDPOINT_URL_DYNAMODB": moto.endpoint, **env}
+        f = Function(bootstraps[function], f"epochstore-{function}", environment)
+        started.append(f)
+        return f
+
+    yield launch
+    for f in started:
+        f.stop()
+
+
+def body(response: dict) -> dict:
+    text = response["body"]
+    if response.get("isBase64Encoded"):
+        text = base64.b64decode(text).decode()
+    return json.loads(text)
+
+
+def test_store_function_serves_several_invocations_in_one_process(run):
+    store = run("store-epoch-time")
+    pid = store.process.pid
+    ids = set()
+    for _ in range(5):
+        response = store.call("POST", "/storeEpochTime")
+        assert response["statusCode"] == 201
+        assert response["headers"]["content-type"] == "application/json"
+        assert response["headers"]["x-epochstore-region"] == "eu-central-1"
+        record = body(response)
+        assert set(record) == {"id", "epoch", "epochMillis", "storedAt", "region"}
+        assert record["epoch"] == record["epochMillis"] // 1000
+        ids.add(record["id"])
+    assert len(ids) == 5
+    assert store.process.poll() is None and store.process.pid == pid
+
+    first = store.call("POST", "/storeEpochTime", headers={"Idempotency-Key": "retry-me"})
+    again = store.call("POST", "/storeEpochTime", headers={"Idempotency-Key": "retry-me"})
+    assert (first["statusCode"], again["statusCode"]) == (201, 200)
+    assert body(first) == body(again)
+    bad = store.call("POST", "/storeEpochTime", headers={"Idempotency-Key": "no spaces"})
+    assert bad["statusCode"] == 400 and body(bad)["error"]["code"] == "invalid_idempotency_key"
+    binary = store.call("POST", "/storeEpochTime", body=base64.b64encode(os.urandom(4096)).decode(), base64_encoded=True)
+    assert binary["statusCode"] == 201
+
+    assert store.call("GET", "/health")["statusCode"] == 404, "a route the function does not own"
+    wrong = store.call("GET", "/storeEpochTime")
+    assert wrong["statusCode"] == 405 and wrong["headers"]["allow"] == "POST, OPTIONS"
+
+
+def test_get_function_lists_newest_first_and_pages(run):
+    store = run("store-epoch-time")
+    stored = [body(store.call("POST", "/storeEpochTime"))["id"] for _ in range(5)]
+    get = run("get-epoch-store")
+    first = get.call("GET", "/getEpochStore?limit=3")
+    assert first["statusCode"] == 200
+    page = body(first)
+    assert [item["id"] for item in page["items"]] == stored[::-1][:3]
+    assert page["count"] == 3 and page["region"] == "eu-central-1"
+    second = body(get.call("GET", f"/getEpochStore?limit=3&cursor={page['nextCursor']}"))
+    assert [item["id"] for item in second["items"]] == stored[::-1][3:]
+    assert second["nextCursor"] is None
+
+    html = get.call("GET", "/getEpochStore?limit=2", headers={"accept": BROWSER})
+    assert html["statusCode"] == 200 and html["headers"]["content-type"].startswith("text/html")
+    assert html["body"].count("<tr><td>") == 2 and 'id="next"' in html["body"]
+
+    for query in ("limit=0", "limit=abc", "cursor=forged"):
+        bad = get.call("GET", f"/getEpochStore?{query}")
+        assert bad["statusCode"] == 400, query
+        assert body(bad)["error"]["code"] in ("invalid_limit", "invalid_cursor")
+    assert get.call("GET", "/getEpochStore/../health")["statusCode"] == 404
+
+
+def test_health_function_reports_store_and_status(run, moto):
+    health = run("health-check")
+    ok = health.call("GET", "/health")
+    assert ok["statusCode"] == 200
+    assert body(ok) == {"status": "ok", "region": "eu-central-1", "checks": {"store": "ok"}}
+    head = health.call("HEAD", "/health")
+    assert head["statusCode"] == 200 and not head.get("body")
+
+    drained = run("health-check", STATUS="fail")
+    failed = drained.call("GET", "/health")
+    assert failed["statusCode"] == 503
+    assert body(failed)["error"]["code"] == "status_fail"
+
+    dead = run("health-check", AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:9")
+    unreachable = dead.call("GET", "/health")
+    assert unreachable["statusCode"] == 503
+    assert body(unreachable)["checks"]["store"] == "unreachable"
+
+
+def test_an_event_that_is_not_an_api_request_is_a_function_error_and_the_process_continues(run):
+    store = run("store-epoch-time")
+    outcome = store.api.invoke({"detail-type": "Scheduled Event", "source": "aws.events"})
+    assert outcome.kind == "error", outcome
+    assert outcome.payload.get("errorType") and outcome.payload.get("errorMessage")
+    outcome = store.api.invoke(b"not json at all")
+    assert outcome.kind == "error", outcome
+    assert store.call("POST", "/storeEpochTime")["statusCode"] == 201
+
+
+def test_invalid_configuration_fails_the_cold_start_with_an_init_error(bootstraps):
+    api = RuntimeApi()
+    env = lambda_environment("epochstore-store-epoch-time", api, {"WRITE_SHARDS": "0"})
+    env.pop("AWS_REGION")
+    for missing in ("TABLE_NAME",):
+        env.pop(missing, None)
+    process = start([bootstraps["store-epoch-time"]], env)
+    error = api.wait_for_init_error()
+    out, _ = process.communicate(timeout=10)
+    api.close()
+    assert process.returncode != 0
+    assert "TABLE_NAME is required" in error["payload"]["errorMessage"]
+    assert api.state.polls == 0, "no invocation is polled after a failed init"
+    log_lines = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    assert any("TABLE_NAME is required" in json.dumps(line) for line in log_lines), out
