@@ -1,0 +1,73 @@
+# One dashboard for the whole deployment, in the first region: what an
+# operator watches during a failover drill.
+locals {
+  dashboard_name = "${var.name}-overview"
+
+  per_region_widget = {
+    for title, spec in {
+      "Requests per region"         = { namespace = "AWS/ApiGateway", metric = "Count", stat = "Sum" }
+      "5xx per region"              = { namespace = "AWS/ApiGateway", metric = "5xx", stat = "Sum" }
+      "4xx per region"              = { namespace = "AWS/ApiGateway", metric = "4xx", stat = "Sum" }
+      "p99 latency per region (ms)" = { namespace = "AWS/ApiGateway", metric = "Latency", stat = "p99" }
+      } : title => [
+      for r in var.regions : [spec.namespace, spec.metric, "ApiId", module.region[r].api_id, "Stage", module.region[r].stage_name, { region = r, stat = spec.stat, label = r }]
+    ]
+  }
+
+  lambda_errors = flatten([
+    for r in var.regions : [
+      for f, n in module.region[r].function_names : ["AWS/Lambda", "Errors", "FunctionName", n, { region = r, stat = "Sum", label = "${r} ${f}" }]
+    ]
+  ])
+
+  replication_latency = flatten([
+    for src in var.regions : [
+      for dst in var.regions : ["AWS/DynamoDB", "ReplicationLatency", "TableName", aws_dynamodb_table.this.name, "ReceivingRegion", dst, { region = src, stat = "Average", label = "${src} -> ${dst}" }] if dst != src
+    ]
+  ])
+
+  throttles = flatten([
+    for r in var.regions : [
+      for m in ["ReadThrottleEvents", "WriteThrottleEvents"] : ["AWS/DynamoDB", m, "TableName", aws_dynamodb_table.this.name, { region = r, stat = "Sum", label = "${r} ${m}" }]
+    ]
+  ])
+
+  health_status = [
+    for r, id in local.health_check_ids : ["AWS/Route53", "HealthCheckStatus", "HealthCheckId", id, { region = "us-east-1", stat = "Minimum", label = r }]
+  ]
+
+  widgets = concat(
+    [for title, metrics in local.per_region_widget : { title = title, metrics = metrics }],
+    [
+      { title = "Lambda errors", metrics = local.lambda_errors },
+      { title = "DynamoDB replication latency (ms)", metrics = local.replication_latency },
+      { title = "DynamoDB throttles", metrics = local.throttles },
+    ],
+    length(local.health_status) == 0 ? [] : [{ title = "Route53 health checks (1 = healthy)", metrics = local.health_status }],
+  )
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  region         = local.primary_region
+  dashboard_name = local.dashboard_name
+
+  dashboard_body = jsonencode({
+    widgets = [
+      for i, w in local.widgets : {
+        type   = "metric"
+        x      = (i % 2) * 12
+        y      = floor(i / 2) * 6
+        width  = 12
+        height = 6
+        properties = {
+          title   = w.title
+          metrics = w.metrics
+          view    = "timeSeries"
+          stacked = false
+          region  = local.primary_region
+          period  = 60
+        }
+      }
+    ]
+  })
+}

@@ -1,0 +1,53 @@
+# One customer-managed key per region: the table or replica in that region,
+# its log groups, the Lambda environment and the alarm topic.
+resource "aws_kms_key" "regional" {
+  for_each = toset(var.regions)
+
+  region                  = each.key
+  description             = "${var.name} ${each.key}: DynamoDB, CloudWatch Logs, Lambda environment, SNS alarms"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountAdministration"
+        Effect    = "Allow"
+        Principal = { AWS = "${local.arn_prefix}:iam::${local.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudWatchLogs"
+        Effect    = "Allow"
+        Principal = { Service = "logs.${each.key}.amazonaws.com" }
+        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"]
+        Resource  = "*"
+        Condition = {
+          ArnLike = { "kms:EncryptionContext:aws:logs:arn" = "${local.arn_prefix}:logs:${each.key}:${local.account_id}:log-group:*" }
+        }
+      },
+      {
+        # CloudWatch alarms publish to the encrypted topic; the AWS-managed
+        # SNS key cannot grant this, hence a customer-managed key.
+        Sid       = "CloudWatchAlarmsToSns"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = "*"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+        }
+      },
+    ]
+  })
+}
+
+resource "aws_kms_alias" "regional" {
+  for_each = toset(var.regions)
+
+  region        = each.key
+  name          = "alias/${var.name}"
+  target_key_id = aws_kms_key.regional[each.key].key_id
+}

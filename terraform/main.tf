@@ -1,0 +1,141 @@
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  primary_region = var.regions[0]
+  functions      = ["store-epoch-time", "get-epoch-store", "health-check"]
+  provisioned    = var.billing_mode == "PROVISIONED"
+  account_id     = data.aws_caller_identity.current.account_id
+  arn_prefix     = "arn:${data.aws_partition.current.partition}"
+
+  package_dir = startswith(var.lambda_package_dir, "/") ? var.lambda_package_dir : "${path.root}/${var.lambda_package_dir}"
+  packages = {
+    for f in local.functions : f => {
+      filename = "${local.package_dir}/${f}/bootstrap.zip"
+      hash     = filebase64sha256("${local.package_dir}/${f}/bootstrap.zip")
+    }
+  }
+
+  # Built rather than read from the table's replica blocks so that policies
+  # are known at plan time; the table name reference keeps the dependency.
+  table_arns = {
+    for r in var.regions : r => "${local.arn_prefix}:dynamodb:${r}:${local.account_id}:table/${aws_dynamodb_table.this.name}"
+  }
+}
+
+# The global table: defined once in the first region, replicated to the others.
+resource "aws_dynamodb_table" "this" {
+  region                      = local.primary_region
+  name                        = var.table_name
+  billing_mode                = var.billing_mode
+  read_capacity               = local.provisioned ? var.read_capacity : null
+  write_capacity              = local.provisioned ? var.write_capacity : null
+  deletion_protection_enabled = var.deletion_protection
+
+  # Key schema: the contract with the Rust store (crates/epochstore).
+  hash_key  = "pk"
+  range_key = "sk"
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "sk"
+    type = "S"
+  }
+
+  # Global tables replicate through the stream.
+  stream_enabled   = true
+  stream_view_type = "NEW_AND_OLD_IMAGES"
+
+  # Idempotency entries always carry expiresAt; records only when retention_days > 0.
+  ttl {
+    attribute_name = "expiresAt"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = aws_kms_key.regional[local.primary_region].arn
+  }
+
+  dynamic "replica" {
+    for_each = slice(var.regions, 1, length(var.regions))
+
+    content {
+      region_name                 = replica.value
+      kms_key_arn                 = aws_kms_key.regional[replica.value].arn
+      point_in_time_recovery      = true
+      deletion_protection_enabled = var.deletion_protection
+      propagate_tags              = true
+    }
+  }
+}
+
+module "region" {
+  source   = "./modules/region"
+  for_each = toset(var.regions)
+
+  name         = var.name
+  region       = each.key
+  peer_regions = [for r in var.regions : r if r != each.key]
+  account_id   = local.account_id
+  partition    = data.aws_partition.current.partition
+
+  kms_key_arn = aws_kms_key.regional[each.key].arn
+  table_name  = aws_dynamodb_table.this.name
+  table_arn   = local.table_arns[each.key]
+
+  packages                = local.packages
+  architecture            = var.architecture
+  memory_size             = var.lambda_memory_size
+  timeout                 = var.lambda_timeout
+  provisioned_concurrency = var.provisioned_concurrency
+  environment = {
+    TABLE_NAME     = aws_dynamodb_table.this.name
+    WRITE_SHARDS   = tostring(var.write_shards)
+    RETENTION_DAYS = tostring(var.retention_days)
+  }
+  health_status = contains(var.failed_regions, each.key) ? "fail" : "ok"
+
+  log_retention_days     = var.log_retention_days
+  throttling_burst_limit = var.api_throttling_burst_limit
+  throttling_rate_limit  = var.api_throttling_rate_limit
+  alarm_email            = var.alarm_email
+
+  autoscaling = local.provisioned ? {
+    min_read       = var.read_capacity
+    max_read       = var.autoscaling_max_read_capacity
+    min_write      = var.write_capacity
+    max_write      = var.autoscaling_max_write_capacity
+    target_percent = var.autoscaling_target_utilization
+  } : null
+}
+
+module "dns_failover" {
+  source = "./modules/dns_failover"
+  count  = var.domain_name == "" ? 0 : 1
+
+  name              = var.name
+  account_id        = local.account_id
+  partition         = data.aws_partition.current.partition
+  domain_name       = var.domain_name
+  hosted_zone_name  = var.hosted_zone_name != "" ? var.hosted_zone_name : join(".", slice(split(".", var.domain_name), 1, length(split(".", var.domain_name))))
+  failure_threshold = var.health_check_failure_threshold
+  alarm_email       = var.alarm_email
+  regions = {
+    for r in var.regions : r => {
+      api_id       = module.region[r].api_id
+      api_endpoint = module.region[r].api_endpoint
+      stage_name   = module.region[r].stage_name
+      weight       = lookup(var.dns_weights, r, 100)
+    }
+  }
+}

@@ -1,0 +1,24 @@
+output "api_id" {
+  description = "HTTP API id."
+  value       = aws_apigatewayv2_api.this.id
+}
+
+output "api_endpoint" {
+  description = "https URL of the API's execute-api endpoint ($default stage, so no stage path)."
+  value       = aws_apigatewayv2_api.this.api_endpoint
+}
+
+output "stage_name" {
+  description = "API stage name."
+  value       = aws_apigatewayv2_stage.default.name
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic that receives this region's alarms."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "function_names" {
+  description = "Function name per function key."
+  value       = { for f, fn in aws_lambda_function.this : f => fn.function_name }
+}

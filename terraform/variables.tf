@@ -1,0 +1,266 @@
+variable "name" {
+  description = "Prefix of every resource name (functions are <name>-store-epoch-time, <name>-get-epoch-store, <name>-health-check)."
+  type        = string
+  default     = "epochstore"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,19}[a-z0-9]$", var.name))
+    error_message = "name must be 3-21 characters of lowercase letters, digits and hyphens, starting with a letter (IAM role names add the function and region to it and must stay within 64 characters)."
+  }
+}
+
+variable "regions" {
+  description = "AWS regions to deploy to, active-active. The first one holds the DynamoDB table definition and the dashboard; every other one gets a replica."
+  type        = list(string)
+  default     = ["eu-central-1", "eu-west-3"]
+
+  validation {
+    condition     = length(var.regions) >= 2
+    error_message = "regions must list at least two regions (active-active needs a second one)."
+  }
+
+  validation {
+    condition     = length(distinct(var.regions)) == length(var.regions)
+    error_message = "regions must not contain duplicates."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.regions : can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", r))])
+    error_message = "Each region must be an AWS region name such as eu-central-1."
+  }
+}
+
+variable "table_name" {
+  description = "DynamoDB global table name."
+  type        = string
+  default     = "epochstore"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{3,255}$", var.table_name))
+    error_message = "table_name must be 3-255 characters of letters, digits, '_', '-' and '.'."
+  }
+}
+
+variable "billing_mode" {
+  description = "PAY_PER_REQUEST (on-demand, default) or PROVISIONED, which adds target-tracking autoscaling of reads and writes in every region."
+  type        = string
+  default     = "PAY_PER_REQUEST"
+
+  validation {
+    condition     = contains(["PAY_PER_REQUEST", "PROVISIONED"], var.billing_mode)
+    error_message = "billing_mode must be PAY_PER_REQUEST or PROVISIONED."
+  }
+}
+
+variable "read_capacity" {
+  description = "PROVISIONED mode: minimum read capacity units per region (autoscaling floor)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.read_capacity >= 1
+    error_message = "read_capacity must be at least 1."
+  }
+}
+
+variable "write_capacity" {
+  description = "PROVISIONED mode: minimum write capacity units per region (autoscaling floor)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.write_capacity >= 1
+    error_message = "write_capacity must be at least 1."
+  }
+}
+
+variable "autoscaling_max_read_capacity" {
+  description = "PROVISIONED mode: autoscaling ceiling for reads per region."
+  type        = number
+  default     = 100
+}
+
+variable "autoscaling_max_write_capacity" {
+  description = "PROVISIONED mode: autoscaling ceiling for writes per region."
+  type        = number
+  default     = 100
+}
+
+variable "autoscaling_target_utilization" {
+  description = "PROVISIONED mode: target consumed/provisioned capacity percentage for target tracking."
+  type        = number
+  default     = 70
+
+  validation {
+    condition     = var.autoscaling_target_utilization >= 20 && var.autoscaling_target_utilization <= 90
+    error_message = "autoscaling_target_utilization must be between 20 and 90."
+  }
+}
+
+variable "deletion_protection" {
+  description = "DynamoDB deletion protection on the table and every replica. Set false before `make destroy`."
+  type        = bool
+  default     = true
+}
+
+variable "retention_days" {
+  description = "Days after which stored records expire through DynamoDB TTL (attribute expiresAt); 0 keeps them forever. Passed to the functions as RETENTION_DAYS."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.retention_days >= 0 && floor(var.retention_days) == var.retention_days
+    error_message = "retention_days must be a whole number >= 0."
+  }
+}
+
+variable "write_shards" {
+  description = "Number of partition-key shards the writer spreads records over (WRITE_SHARDS); readers merge them."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.write_shards >= 1 && var.write_shards <= 16 && floor(var.write_shards) == var.write_shards
+    error_message = "write_shards must be a whole number from 1 to 16."
+  }
+}
+
+variable "lambda_package_dir" {
+  description = "Directory holding <function>/bootstrap.zip as built by `make build` (cargo lambda). Relative paths are resolved against this configuration's directory."
+  type        = string
+  default     = "../target/lambda"
+}
+
+variable "architecture" {
+  description = "Lambda instruction set; must match the build (make build ARCH=...)."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.architecture)
+    error_message = "architecture must be x86_64 or arm64."
+  }
+}
+
+variable "lambda_memory_size" {
+  description = "Memory (MB) of each function."
+  type        = number
+  default     = 128
+
+  validation {
+    condition     = var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240
+    error_message = "lambda_memory_size must be between 128 and 10240 MB."
+  }
+}
+
+variable "lambda_timeout" {
+  description = "Timeout (seconds) of each function; API Gateway gives up after 30 s anyway."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.lambda_timeout >= 1 && var.lambda_timeout <= 30
+    error_message = "lambda_timeout must be between 1 and 30 seconds."
+  }
+}
+
+variable "provisioned_concurrency" {
+  description = "Provisioned concurrent executions per function per region; 0 (default) uses on-demand only. Above 0, versions are published and the API calls the `live` alias."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.provisioned_concurrency >= 0 && floor(var.provisioned_concurrency) == var.provisioned_concurrency
+    error_message = "provisioned_concurrency must be a whole number >= 0."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the Lambda and API access log groups."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)."
+  }
+}
+
+variable "api_throttling_burst_limit" {
+  description = "API Gateway default route burst limit, per region."
+  type        = number
+  default     = 500
+}
+
+variable "api_throttling_rate_limit" {
+  description = "API Gateway default route steady-state requests per second, per region."
+  type        = number
+  default     = 1000
+}
+
+variable "failed_regions" {
+  description = "Failover drill: regions whose health function reports STATUS=fail, so Route53 takes them out of the weighted answer. `make failover REGION=...` / `make recover REGION=...` edit this."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.failed_regions : contains(var.regions, r)])
+    error_message = "failed_regions must only contain regions listed in regions."
+  }
+}
+
+variable "domain_name" {
+  description = "Global API name, e.g. api.example.com. Empty (default) deploys no Route53 or ACM resource; clients use the regional URLs."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.domain_name == "" || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be empty or a lowercase DNS name such as api.example.com."
+  }
+}
+
+variable "hosted_zone_name" {
+  description = "Existing public Route53 hosted zone that holds domain_name. Empty means the parent of domain_name (api.example.com -> example.com)."
+  type        = string
+  default     = ""
+}
+
+variable "dns_weights" {
+  description = "Route53 weight per region (regions not listed get 100). Equal weights spread traffic evenly."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for w in values(var.dns_weights) : w >= 0 && w <= 255])
+    error_message = "dns_weights values must be between 0 and 255."
+  }
+}
+
+variable "health_check_failure_threshold" {
+  description = "Consecutive failed Route53 health checks (10 s apart) before a region leaves DNS."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.health_check_failure_threshold >= 1 && var.health_check_failure_threshold <= 10
+    error_message = "health_check_failure_threshold must be between 1 and 10."
+  }
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to every alarm topic (confirm the subscription mail). Empty: no subscription."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.alarm_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be empty or an e-mail address."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to every resource through the provider's default_tags."
+  type        = map(string)
+  default     = { project = "epochstore" }
+}
