@@ -22,3 +22,22 @@ output "function_names" {
   description = "Function name per function key."
   value       = { for f, fn in aws_lambda_function.this : f => fn.function_name }
 }
+
+output "functions" {
+  description = "Per function key: name, ARN, execution role, runtime, architectures and environment (configuration only, nothing secret)."
+  value = {
+    for f, fn in aws_lambda_function.this : f => {
+      name          = fn.function_name
+      arn           = fn.arn
+      role_arn      = fn.role
+      runtime       = fn.runtime
+      architectures = fn.architectures
+      environment   = one(fn.environment).variables
+    }
+  }
+}
+
+output "routes" {
+  description = "Route key => function key."
+  value       = { for k, r in aws_apigatewayv2_route.this : k => local.routes[k] }
+}
