@@ -25,6 +25,19 @@ mock_provider "aws" {
     }
   }
 
+  # domain_validation_options is computed; the real provider returns one
+  # entry per name on the certificate.
+  mock_resource "aws_acm_certificate" {
+    defaults = {
+      domain_validation_options = [{
+        domain_name           = "api.example.com"
+        resource_record_name  = "_0123456789abcdef.api.example.com."
+        resource_record_type  = "CNAME"
+        resource_record_value = "_fedcba9876543210.acm-validations.aws."
+      }]
+    }
+  }
+
   mock_resource "aws_apigatewayv2_api" {
     defaults = {
       api_endpoint  = "https://abcdef1234.execute-api.eu-central-1.amazonaws.com"
@@ -131,5 +144,169 @@ run "apply_defaults" {
   assert {
     condition     = length(output.failed_regions) == 0 && output.dashboard_name == "epochstore-overview"
     error_message = "failed_regions and dashboard outputs."
+  }
+}
+
+run "functions_per_region" {
+  assert {
+    condition = alltrue(flatten([
+      for r in ["eu-central-1", "eu-west-3"] : [
+        for f, fn in module.region[r].functions : (
+          fn.runtime == "provided.al2023" && tolist(fn.architectures) == tolist(["x86_64"]) &&
+          fn.environment.TABLE_NAME == "epochstore" && fn.environment.WRITE_SHARDS == "1" && fn.environment.RETENTION_DAYS == "0" &&
+          lookup(fn.environment, "STATUS", f == "health-check" ? "missing" : null) == (f == "health-check" ? "ok" : null)
+        )
+      ]
+    ]))
+    error_message = "Three functions per region with the right runtime, architecture and environment; STATUS only on health-check."
+  }
+
+  assert {
+    condition     = length(distinct(flatten([for r in ["eu-central-1", "eu-west-3"] : [for fn in module.region[r].functions : fn.role_arn]]))) == 6
+    error_message = "One role per function per region."
+  }
+
+  assert {
+    condition     = alltrue([for r in ["eu-central-1", "eu-west-3"] : length(module.region[r].routes) == 8])
+    error_message = "Every region serves the routes."
+  }
+
+  assert {
+    condition     = length(module.dns_failover) == 0
+    error_message = "No domain: no Route53 or ACM resource at all."
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[0].properties.region == "eu-central-1" &&
+      length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets) == 7
+    )
+    error_message = "One dashboard in the first region; no health-check widget without a domain."
+  }
+
+  assert {
+    condition = alltrue([
+      for k in ["kms", "secret", "password", "private_key"] : !strcontains(lower(jsonencode([
+        output.global_url, output.regional_urls, output.table_name, output.health_check_ids,
+        output.failed_regions, output.function_names, output.dashboard_name,
+      ])), k)
+    ])
+    error_message = "Outputs carry names and URLs only, nothing secret."
+  }
+}
+
+run "failed_region_flips_status" {
+  variables {
+    failed_regions = ["eu-west-3"]
+  }
+
+  assert {
+    condition     = module.region["eu-west-3"].functions["health-check"].environment.STATUS == "fail"
+    error_message = "The failed region's health function reports fail."
+  }
+
+  assert {
+    condition     = module.region["eu-central-1"].functions["health-check"].environment.STATUS == "ok"
+    error_message = "Other regions stay ok."
+  }
+
+  assert {
+    condition     = alltrue([for r in ["eu-central-1", "eu-west-3"] : alltrue([for f, fn in module.region[r].functions : !contains(keys(fn.environment), "STATUS") if f != "health-check"])])
+    error_message = "Only the health function has STATUS."
+  }
+
+  assert {
+    condition     = output.failed_regions == tolist(["eu-west-3"])
+    error_message = "failed_regions output (read by make failover/recover)."
+  }
+}
+
+run "three_regions" {
+  variables {
+    regions = ["eu-central-1", "eu-west-3", "us-east-1"]
+  }
+
+  assert {
+    condition     = toset([for r in aws_dynamodb_table.this.replica : r.region_name]) == toset(["eu-west-3", "us-east-1"])
+    error_message = "A replica in every non-primary region."
+  }
+
+  assert {
+    condition     = alltrue([for r in aws_dynamodb_table.this.replica : r.point_in_time_recovery && r.kms_key_arn == aws_kms_key.regional[r.region_name].arn])
+    error_message = "Each replica uses its region's CMK and PITR."
+  }
+
+  assert {
+    condition     = length(module.region) == 3 && length(output.regional_urls) == 3 && length(output.function_names) == 3
+    error_message = "A full stack in each of the three regions."
+  }
+
+  assert {
+    condition     = toset(keys(aws_kms_key.regional)) == toset(["eu-central-1", "eu-west-3", "us-east-1"])
+    error_message = "One key per region."
+  }
+}
+
+run "domain_mode" {
+  variables {
+    domain_name = "api.example.com"
+  }
+
+  assert {
+    condition     = output.global_url == "https://api.example.com"
+    error_message = "Global URL with a domain."
+  }
+
+  assert {
+    condition     = toset(keys(output.health_check_ids)) == toset(["eu-central-1", "eu-west-3"])
+    error_message = "One health check per region."
+  }
+
+  assert {
+    condition     = length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets) == 8
+    error_message = "The dashboard gains the health-check widget."
+  }
+
+  assert {
+    condition = alltrue([
+      for m in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[7].properties.metrics : m[0] == "AWS/Route53" && m[4].region == "us-east-1"
+    ])
+    error_message = "Health-check status comes from us-east-1."
+  }
+}
+
+run "provisioned_billing" {
+  command = plan
+
+  variables {
+    billing_mode   = "PROVISIONED"
+    read_capacity  = 10
+    write_capacity = 7
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.this.billing_mode == "PROVISIONED" && aws_dynamodb_table.this.read_capacity == 10 && aws_dynamodb_table.this.write_capacity == 7
+    error_message = "Provisioned capacity is the autoscaling floor."
+  }
+}
+
+run "retention_and_shards" {
+  command = plan
+
+  variables {
+    retention_days      = 90
+    write_shards        = 8
+    deletion_protection = false
+    architecture        = "arm64"
+  }
+
+  assert {
+    condition     = alltrue([for f, fn in module.region["eu-west-3"].functions : fn.environment.RETENTION_DAYS == "90" && fn.environment.WRITE_SHARDS == "8"])
+    error_message = "RETENTION_DAYS and WRITE_SHARDS reach the functions."
+  }
+
+  assert {
+    condition     = !aws_dynamodb_table.this.deletion_protection_enabled && alltrue([for r in aws_dynamodb_table.this.replica : !r.deletion_protection_enabled])
+    error_message = "deletion_protection switches table and replicas."
   }
 }

@@ -1,0 +1,96 @@
+# Variable validation rejects bad input before anything is planned.
+
+mock_provider "aws" {}
+
+variables {
+  lambda_package_dir = "tests/fixtures/lambda"
+}
+
+run "one_region" {
+  command = plan
+  variables {
+    regions = ["eu-central-1"]
+  }
+  expect_failures = [var.regions]
+}
+
+run "duplicate_regions" {
+  command = plan
+  variables {
+    regions = ["eu-central-1", "eu-west-3", "eu-central-1"]
+  }
+  expect_failures = [var.regions]
+}
+
+run "malformed_region" {
+  command = plan
+  variables {
+    regions = ["eu-central-1", "Europe West"]
+  }
+  expect_failures = [var.regions]
+}
+
+run "malformed_domain" {
+  command = plan
+  variables {
+    domain_name = "not a domain..com"
+  }
+  expect_failures = [var.domain_name]
+}
+
+run "unknown_architecture" {
+  command = plan
+  variables {
+    architecture = "x86"
+  }
+  expect_failures = [var.architecture]
+}
+
+run "failed_region_not_deployed" {
+  command = plan
+  variables {
+    failed_regions = ["us-west-2"]
+  }
+  expect_failures = [var.failed_regions]
+}
+
+run "too_many_shards" {
+  command = plan
+  variables {
+    write_shards = 17
+  }
+  expect_failures = [var.write_shards]
+}
+
+run "unknown_billing_mode" {
+  command = plan
+  variables {
+    billing_mode = "ON_DEMAND"
+  }
+  expect_failures = [var.billing_mode]
+}
+
+run "bad_table_name" {
+  command = plan
+  variables {
+    table_name = "a"
+  }
+  expect_failures = [var.table_name]
+}
+
+run "bad_log_retention" {
+  command = plan
+  variables {
+    log_retention_days = 31
+  }
+  expect_failures = [var.log_retention_days]
+}
+
+run "valid_three_regions_and_domain" {
+  command = plan
+  variables {
+    regions     = ["eu-central-1", "eu-west-3", "us-east-1"]
+    domain_name = "api.example.com"
+    alarm_email = "ops@example.com"
+  }
+}
