@@ -2,6 +2,9 @@
 //! a free loopback port by the test), through the store trait and through
 //! the handlers.
 
+// Helpers outside #[test] fns may panic too: that is a failed assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::collections::HashSet;

@@ -17,9 +17,9 @@ pub fn page(body: &PageBody<'_>, limit: PageLimit) -> String {
         "th{background:#f4f4f4}code{font-size:.9em}",
         "</style></head><body>\n<h1>Stored epoch times</h1>\n"
     ));
-    let _ = write!(
+    let _ = writeln!(
         html,
-        "<p>Served by region <strong id=\"region\">{}</strong>: {} record(s), newest first.</p>\n",
+        "<p>Served by region <strong id=\"region\">{}</strong>: {} record(s), newest first.</p>",
         escape(body.region),
         body.count
     );

@@ -279,7 +279,7 @@ impl DynamoStore {
                 let records = joined.map_err(|e| StoreError::Internal(e.to_string()))??;
                 items.extend(records);
             }
-            items.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+            items.sort_unstable_by_key(|record| std::cmp::Reverse(record.id));
         }
         Ok(Page::from_overfetch(items, limit))
     }

@@ -1,7 +1,8 @@
 //! Shared test support: realistic API Gateway HTTP API (payload 2.0) events,
 //! apps on the in-memory store, a store with injected faults, and a moto
 //! server on a free loopback port.
-#![allow(dead_code)]
+// Test support: a panic here is a failed assertion, not a request-path panic.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener, TcpStream};
