@@ -1,0 +1,169 @@
+//! One emulated region: the library's `App` (all three routes) on its own
+//! port, with a `STATUS` that the failover drill flips at run time.
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use epochstore::config::{Config, Status};
+use epochstore::http::{App, Route};
+use epochstore::store::{create_table_if_missing, sdk_config, DynamoStore, MemoryStore, Store};
+
+use crate::replication;
+use crate::settings::{Settings, SettingsError};
+
+pub struct Region {
+    pub name: String,
+    pub port: u16,
+    /// The App is a plain value: a status change swaps in a new one that
+    /// shares the store. Requests in flight keep the App they started with.
+    app: RwLock<Arc<App>>,
+}
+
+impl Region {
+    pub fn new(port: u16, app: App) -> Self {
+        Self {
+            name: app.region.clone(),
+            port,
+            app: RwLock::new(Arc::new(app)),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn app(&self) -> Arc<App> {
+        Arc::clone(&self.app.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    pub fn status(&self) -> Status {
+        self.app().status
+    }
+
+    /// Sets the region's `STATUS`, as `make failover`/`make recover` do with
+    /// the Lambda environment of a deployed region.
+    pub fn set_status(&self, status: Status) {
+        let mut app = self.app.write().unwrap_or_else(PoisonError::into_inner);
+        if app.status == status {
+            return;
+        }
+        *app = Arc::new(App {
+            store: Arc::clone(&app.store),
+            region: app.region.clone(),
+            status,
+            cors_allow_origin: app.cors_allow_origin.clone(),
+            routes: app.routes.clone(),
+        });
+        drop(app);
+        tracing::warn!(region = %self.name, status = status_name(status), "region STATUS changed");
+    }
+}
+
+pub fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Ok => "ok",
+        Status::Fail => "fail",
+    }
+}
+
+/// Builds every region with its store: one shared store by default, one
+/// replica per region with `REPLICATION_LAG_MS`, or one DynamoDB table.
+pub async fn build(
+    settings: &Settings,
+    env: &HashMap<String, String>,
+) -> Result<Vec<Arc<Region>>, SettingsError> {
+    let configs = settings
+        .regions
+        .iter()
+        .map(|region| region_config(settings, env, region))
+        .collect::<Result<Vec<_>, _>>()?;
+    let stores: Vec<Arc<dyn Store>> = match (&settings.dynamodb_endpoint, settings.replication_lag)
+    {
+        (Some(endpoint), _) => {
+            let store = dynamodb_store(&configs[0], endpoint).await?;
+            configs.iter().map(|_| Arc::clone(&store)).collect()
+        }
+        (None, Some(lag)) => {
+            let store_settings = configs[0].store_settings();
+            replication::replicas(
+                &settings.regions,
+                || MemoryStore::new(store_settings.clone()),
+                lag,
+            )
+            .into_iter()
+            .map(|store| Arc::new(store) as Arc<dyn Store>)
+            .collect()
+        }
+        (None, None) => {
+            let store: Arc<dyn Store> = Arc::new(MemoryStore::new(configs[0].store_settings()));
+            configs.iter().map(|_| Arc::clone(&store)).collect()
+        }
+    };
+    Ok(configs
+        .iter()
+        .zip(stores)
+        .enumerate()
+        .map(|(i, (config, store))| {
+            let app = App::new(config, store, Route::ALL.to_vec());
+            Arc::new(Region::new(settings.region_port(i), app))
+        })
+        .collect())
+}
+
+/// The library's configuration for one region: the process environment with
+/// that region's `AWS_REGION`, the table name and `STATUS=ok`.
+fn region_config(
+    settings: &Settings,
+    env: &HashMap<String, String>,
+    region: &str,
+) -> Result<Config, SettingsError> {
+    let mut vars = env.clone();
+    vars.insert("AWS_REGION".into(), region.to_owned());
+    vars.insert("TABLE_NAME".into(), settings.table_name.clone());
+    vars.insert("STATUS".into(), "ok".into());
+    Config::from_vars(&vars).map_err(|err| SettingsError(err.to_string()))
+}
+
+/// One DynamoDB client for every region: a local endpoint (moto, DynamoDB
+/// Local) keeps tables per SDK region, so sharing one client is what makes
+/// the regions see one table, as a global table would.
+async fn dynamodb_store(config: &Config, endpoint: &str) -> Result<Arc<dyn Store>, SettingsError> {
+    let sdk = sdk_config(&config.region, &config.sdk).await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    create_table_if_missing(&client, &config.table_name)
+        .await
+        .map_err(|err| {
+            SettingsError(format!(
+                "could not use DynamoDB table {} at {endpoint}: {err}",
+                config.table_name
+            ))
+        })?;
+    Ok(Arc::new(DynamoStore::new(
+        client,
+        config.table_name.clone(),
+        config.store_settings(),
+        config.sdk.probe_timeout,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn status_changes_keep_the_store() {
+        let settings = Settings::from_vars(&HashMap::new()).unwrap();
+        let regions = build(&settings, &HashMap::new()).await.unwrap();
+        assert_eq!(regions.len(), 2);
+        let before = regions[1].app();
+        regions[1].set_status(Status::Fail);
+        let after = regions[1].app();
+        assert_eq!(after.status, Status::Fail);
+        assert_eq!(before.status, Status::Ok);
+        assert!(Arc::ptr_eq(&before.store, &after.store));
+        // The default mode shares one store between regions.
+        assert!(Arc::ptr_eq(&regions[0].app().store, &after.store));
+        assert_eq!(regions[0].status(), Status::Ok);
+        assert_eq!(after.region, "eu-west-3");
+    }
+}

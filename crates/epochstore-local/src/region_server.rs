@@ -1,0 +1,87 @@
+//! What API Gateway does in front of a Lambda function, for one local
+//! region: turns an HTTP request into the `lambda_http::Request` the
+//! library's `App` handles, and its response back into HTTP.
+
+use std::sync::Arc;
+
+use epochstore::http::{ApiError, MAX_BODY_BYTES, REGION_HEADER};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderName, HeaderValue};
+use lambda_http::{Body, RequestExt};
+
+use crate::region::Region;
+use crate::serve::HttpResponse;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Handles one request on `region`.
+pub async fn handle(region: Arc<Region>, request: hyper::Request<Incoming>) -> HttpResponse {
+    let (mut parts, body) = request.into_parts();
+    // The limit applies while reading: a huge body is never buffered.
+    let bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => {
+            tracing::info!(region = %region.name, method = %parts.method, path = parts.uri.path(), status = 413, "request body over the limit");
+            return payload_too_large(&region.name);
+        }
+        Err(err) => {
+            // The client went away mid-body: nobody reads this answer.
+            tracing::debug!(region = %region.name, error = %err, "request body unreadable");
+            return to_hyper(
+                ApiError::InvalidQuery("the request body could not be read").into_response(),
+            );
+        }
+    };
+    ensure_request_id(&mut parts.headers);
+    let path = parts.uri.path().to_owned();
+    let body = if bytes.is_empty() {
+        Body::Empty
+    } else {
+        Body::Binary(bytes.to_vec())
+    };
+    let request = lambda_http::Request::from_parts(parts, body).with_raw_http_path(path);
+    let app = region.app();
+    to_hyper(app.handle(request).await)
+}
+
+/// Sets `x-request-id` when the client (or the front door) did not.
+pub fn ensure_request_id(headers: &mut hyper::HeaderMap) {
+    if headers.contains_key(REQUEST_ID_HEADER) {
+        return;
+    }
+    if let Ok(value) = HeaderValue::from_str(&uuid::Uuid::now_v7().to_string()) {
+        headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+}
+
+/// The library's `413`, with the headers the App puts on every response.
+fn payload_too_large(region: &str) -> HttpResponse {
+    let mut response = to_hyper(ApiError::PayloadTooLarge.into_response());
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(region) {
+        headers.insert(HeaderName::from_static(REGION_HEADER), value);
+    }
+    headers.insert(
+        hyper::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    headers.insert(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    // The rest of the body is not read: do not reuse the connection.
+    headers.insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+fn to_hyper(response: lambda_http::Response<Body>) -> HttpResponse {
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        Body::Empty => Bytes::new(),
+        Body::Text(text) => Bytes::from(text),
+        Body::Binary(bytes) => Bytes::from(bytes),
+        other => Bytes::copy_from_slice(other.as_ref()),
+    };
+    hyper::Response::from_parts(parts, Full::new(bytes))
+}
