@@ -128,6 +128,11 @@ def test_get_function_lists_newest_first_and_pages(run):
         assert bad["statusCode"] == 400, query
         assert body(bad)["error"]["code"] in ("invalid_limit", "invalid_cursor")
     assert get.call("GET", "/getEpochStore/../health")["statusCode"] == 404
+    # API Gateway passes the raw query as sent (curl does not encode it).
+    raw = get.call("GET", '/getEpochStore?limit=2&q="<x y>"')
+    assert raw["statusCode"] == 200 and body(raw)["count"] == 2
+    bad = get.call("GET", "/getEpochStore?limit=<1 0>")
+    assert bad["statusCode"] == 400 and body(bad)["error"]["code"] == "invalid_limit"
 
 
 def test_health_function_reports_store_and_status(run, moto):

@@ -4,7 +4,8 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use lambda_http::{service_fn, Request};
+use lambda_http::request::LambdaRequest;
+use lambda_http::{lambda_runtime, service_fn, Adapter, LambdaEvent, Request, Service};
 use lambda_runtime_api_client::{body::Body, build_request, PooledClient};
 
 use crate::config::Config;
@@ -26,11 +27,36 @@ pub async fn run(routes: &[Route]) -> Result<(), lambda_http::Error> {
         }
     };
     let app = Arc::new(app(&config, routes.to_vec()).await);
-    lambda_http::run(service_fn(move |request: Request| {
+    let mut adapter = Adapter::from(service_fn(move |request: Request| {
         let app = Arc::clone(&app);
         async move { Ok::<_, Infallible>(app.handle(request).await) }
+    }));
+    lambda_runtime::run(service_fn(move |mut event: LambdaEvent<LambdaRequest>| {
+        if let LambdaRequest::ApiGatewayV2(request) = &mut event.payload {
+            encode_raw_query(&mut request.raw_query_string);
+        }
+        adapter.call(event)
     }))
     .await
+}
+
+/// API Gateway passes the query string as the client sent it, and lambda_http
+/// panics building a URI from a raw space, `"`, `<` or `>`. Percent-encoding
+/// what a URI cannot hold turns such a request into an ordinary bad query
+/// (a `400`, or ignored for unknown parameters) instead of a crashed invocation.
+fn encode_raw_query(raw: &mut Option<String>) {
+    let needs_encoding = |b: u8| b <= b' ' || b >= 0x7f || matches!(b, b'"' | b'<' | b'>');
+    if let Some(query) = raw.as_mut().filter(|q| q.bytes().any(needs_encoding)) {
+        let mut encoded = String::with_capacity(query.len() * 3);
+        for b in query.bytes() {
+            if needs_encoding(b) {
+                encoded.push_str(&format!("%{b:02X}"));
+            } else {
+                encoded.push(char::from(b));
+            }
+        }
+        *query = encoded;
+    }
 }
 
 /// The application on DynamoDB for `config`: the one SDK client of this
@@ -58,5 +84,26 @@ async fn report_init_error(message: &str) {
     };
     if let Err(err) = PooledClient::builder().build().call(request).await {
         tracing::error!(error = %err, "could not report the init error to the Runtime API");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_raw_query;
+
+    #[test]
+    fn raw_queries_are_made_valid_uri_text() {
+        let mut query = Some("limit=5&x=\"<a b>\"&y=é".to_owned());
+        encode_raw_query(&mut query);
+        assert_eq!(
+            query.as_deref(),
+            Some("limit=5&x=%22%3Ca%20b%3E%22&y=%C3%A9")
+        );
+        let mut plain = Some("limit=5&cursor=0a".to_owned());
+        encode_raw_query(&mut plain);
+        assert_eq!(plain.as_deref(), Some("limit=5&cursor=0a"));
+        let mut none = None;
+        encode_raw_query(&mut none);
+        assert_eq!(none, None);
     }
 }
