@@ -218,3 +218,20 @@ def test_replication_lag_needs_the_in_memory_store():
     result = subprocess.run([binary_path()], env=env, capture_output=True, text=True, timeout=20)
     assert result.returncode != 0
     assert "REPLICATION_LAG_MS works only with the in-memory store" in result.stderr
+
+
+def test_dynamodb_endpoint_is_one_table_for_every_region(local_factory, moto):
+    """With AWS_ENDPOINT_URL_DYNAMODB the regions share one table, created if missing."""
+    table = f"epochstore-local-{os.getpid()}-{int(time.time() * 1000) % 100000}"
+    env = {"AWS_ENDPOINT_URL_DYNAMODB": moto.endpoint, "TABLE_NAME": table, **DRILL}
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        env[name] = ""  # the emulation supplies dummy credentials
+    local = local_factory(**env)
+    assert table in http("GET", f"{local.url}/_local/regions").json()["store"]
+    written = {store(local.url).json()["id"] for _ in range(6)}
+    for region in REGIONS:
+        page = http("GET", f"{local.region_url(region)}/getEpochStore?limit=100")
+        assert page.status == 200, page.body
+        assert {item["id"] for item in page.json()["items"]} == written
+        health = http("GET", f"{local.region_url(region)}/health")
+        assert health.status == 200 and health.json()["checks"]["store"] == "ok"

@@ -265,7 +265,82 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> HttpResponse {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
+    use epochstore::config::Config;
+    use epochstore::http::{App, Route, REGION_HEADER};
+    use epochstore::store::MemoryStore;
+    use tokio::net::TcpListener;
+    use tokio::sync::watch;
+
     use super::*;
+    use crate::serve::serve;
+
+    fn app(region: &str) -> App {
+        let vars: HashMap<String, String> = [("TABLE_NAME", "epochstore"), ("AWS_REGION", region)]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let config = Config::from_vars(&vars).unwrap();
+        App::new(
+            &config,
+            Arc::new(MemoryStore::default()),
+            Route::ALL.to_vec(),
+        )
+    }
+
+    /// A region that cannot be reached costs no client request: the request
+    /// never left, so it goes to the other region.
+    #[tokio::test]
+    async fn a_request_that_cannot_reach_its_region_goes_to_another() {
+        let (_stop, stopped) = watch::channel(false);
+        let alive_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let alive_port = alive_listener.local_addr().unwrap().port();
+        // A port nothing listens on.
+        let dead_port = {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let dead = Arc::new(Region::new(dead_port, app("dead-1")));
+        let alive = Arc::new(Region::new(alive_port, app("alive-1")));
+        let region = Arc::clone(&alive);
+        tokio::spawn(serve(
+            "alive".into(),
+            alive_listener,
+            move |request| crate::region_server::handle(Arc::clone(&region), request),
+            stopped.clone(),
+            Duration::from_secs(1),
+        ));
+        let front_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let front_port = front_listener.local_addr().unwrap().port();
+        let health = vec![
+            Arc::new(RegionHealth::new(3)),
+            Arc::new(RegionHealth::new(3)),
+        ];
+        let door = Arc::new(FrontDoor::new(
+            Settings::from_vars(&HashMap::new()).unwrap(),
+            vec![dead, alive],
+            health,
+            client(),
+        ));
+        tokio::spawn(serve(
+            "front door".into(),
+            front_listener,
+            move |request| Arc::clone(&door).handle(request),
+            stopped,
+            Duration::from_secs(1),
+        ));
+        let client = client();
+        for _ in 0..6 {
+            let request =
+                hyper::Request::post(format!("http://127.0.0.1:{front_port}/storeEpochTime"))
+                    .body(Full::new(Bytes::new()))
+                    .unwrap();
+            let response = client.request(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+            assert_eq!(response.headers()[REGION_HEADER], "alive-1");
+        }
+    }
 
     #[test]
     fn hop_by_hop_headers_are_not_forwarded() {
