@@ -97,11 +97,16 @@ impl FrontDoor {
         let body = match Limited::new(body, MAX_PROXIED_BODY_BYTES).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => {
-                return error(
+                let mut response = error(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
                     "request body too large for the API gateway (10 MiB)",
                 );
+                // The rest of the body is not read: do not reuse the connection.
+                response
+                    .headers_mut()
+                    .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+                return response;
             }
             Err(_) => {
                 return error(
