@@ -1,0 +1,134 @@
+# Terraform verbs, included by the main Makefile, which provides `build`,
+# LAMBDA_DIR (absolute dir holding <function>/bootstrap.zip) and ARCH.
+#
+#   make tf-check                      fmt, validate and `terraform test` for terraform/ and remote-state/
+#   make checkov                       static analysis of both roots
+#   make deploy [TFVARS=file]          build, then apply terraform/ (backend from terraform/backend.hcl)
+#   make failover REGION=eu-west-3     health function of REGION answers 503: Route53 drains it
+#   make recover REGION=eu-west-3      undo failover
+#   make destroy                       remove the deployment, table included
+#
+# TF_DIR points every verb at another copy of terraform/ (the offline drill);
+# TF_OFFLINE_DRILL=1 skips the credentials check and approves automatically.
+
+TERRAFORM ?= terraform
+CHECKOV ?= .venv-checkov/bin/checkov
+TF_DIR ?= terraform
+TF_ROOTS := terraform remote-state
+TFVARS ?= $(TF_DIR)/terraform.tfvars
+TF_OFFLINE_DRILL ?=
+AUTO_APPROVE ?= $(TF_OFFLINE_DRILL)
+
+TF := $(TERRAFORM) -chdir=$(TF_DIR)
+TF_APPROVE := $(if $(filter 1,$(AUTO_APPROVE)),-auto-approve)
+# Every apply passes the same artifact and architecture as the build.
+TF_VARS = -var-file=$(abspath $(TFVARS)) -var lambda_package_dir=$(LAMBDA_DIR) -var architecture=$(ARCH)
+
+.PHONY: tf-check checkov deploy destroy failover recover tf-region tf-credentials tf-tfvars tf-init
+
+tf-check: ## Terraform: fmt -check, validate and terraform test, both roots (offline)
+	@for d in $(TF_ROOTS); do \
+		echo "--- terraform $$d"; \
+		$(TERRAFORM) -chdir=$$d fmt -check -recursive \
+		&& $(TERRAFORM) -chdir=$$d init -backend=false -input=false >/dev/null \
+		&& $(TERRAFORM) -chdir=$$d validate \
+		&& $(TERRAFORM) -chdir=$$d test \
+		|| exit 1; \
+	done
+
+# One checkov run per root: checkov 3.3.30 given two -d scans the first
+# directory twice and never the second.
+checkov: ## checkov on terraform/ and remote-state/: no failed check allowed
+	@for d in $(TF_ROOTS); do \
+		echo "--- checkov $$d"; \
+		$(CHECKOV) -d $$d --framework terraform --quiet --compact --skip-download || exit 1; \
+	done
+
+tf-credentials:
+	@if [[ "$(TF_OFFLINE_DRILL)" != 1 ]] && [[ -z "$${AWS_ACCESS_KEY_ID:-}$${AWS_PROFILE:-}$${AWS_WEB_IDENTITY_TOKEN_FILE:-}$${AWS_CONTAINER_CREDENTIALS_FULL_URI:-}" ]] \
+		&& [[ ! -f "$$HOME/.aws/credentials" && ! -f "$$HOME/.aws/config" ]]; then \
+		echo "No AWS credentials: export AWS_PROFILE (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), or run 'aws configure'." >&2; \
+		exit 2; \
+	fi
+
+tf-tfvars:
+	@[[ -f "$(TFVARS)" ]] || { \
+		echo "$(TFVARS) is missing. Create it from the example and edit regions, domain and alarm e-mail:" >&2; \
+		echo "  cp terraform/terraform.tfvars.example terraform/terraform.tfvars" >&2; \
+		echo "or point at another file: make $(firstword $(MAKECMDGOALS)) TFVARS=path/to/file.tfvars" >&2; \
+		exit 2; }
+
+# State: terraform/backend.hcl (from remote-state's backend_config output);
+# a backend_override.tf in TF_DIR (the offline drill) needs no settings.
+# Init runs again only when the configuration or backend settings changed.
+TF_INIT_STAMP := $(TF_DIR)/.terraform/terraform.tfstate
+
+tf-init: tf-credentials $(TF_INIT_STAMP)
+
+$(TF_INIT_STAMP): $(wildcard $(TF_DIR)/*.tf $(TF_DIR)/modules/*/*.tf $(TF_DIR)/backend.hcl)
+	@if [[ -f "$(TF_DIR)/backend.hcl" ]]; then \
+		$(TF) init -input=false -backend-config=backend.hcl >/dev/null; \
+	elif [[ -f "$(TF_DIR)/backend_override.tf" ]]; then \
+		$(TF) init -input=false >/dev/null; \
+	else \
+		echo "$(TF_DIR)/backend.hcl is missing. Bootstrap the state bucket once:" >&2; \
+		echo "  terraform -chdir=remote-state init && terraform -chdir=remote-state apply" >&2; \
+		echo "  terraform -chdir=remote-state output -raw backend_config > $(TF_DIR)/backend.hcl" >&2; \
+		exit 2; \
+	fi
+	@touch $@
+
+deploy: build tf-tfvars tf-init ## Build, then deploy to AWS (terraform/terraform.tfvars, state per terraform/backend.hcl)
+	$(TF) apply -input=false $(TF_APPROVE) $(TF_VARS)
+	@$(TF) output -json | python3 -c '$(TF_URLS_PY)'
+
+destroy: tf-tfvars tf-init ## Remove the deployment, DynamoDB data included (lifts deletion protection first)
+	@echo "Lifting DynamoDB deletion protection, then destroying everything in $(TF_DIR)."
+	$(TF) apply -input=false $(TF_APPROVE) $(TF_VARS) -var deletion_protection=false
+	$(TF) destroy -input=false $(TF_APPROVE) $(TF_VARS) -var deletion_protection=false
+
+# failover/recover re-apply with failed_regions edited: the health function of
+# REGION gets STATUS=fail (or ok), /health answers 503, Route53 drains the
+# region after failure_threshold x 10 s. A later `make deploy` resets
+# failed_regions to the tfvars value. The AWS CLI equivalent is printed after
+# each apply; it replaces the function's whole environment, so it lists every
+# variable, and the next Terraform apply puts the managed value back.
+failover: tf-region tf-tfvars tf-init ## Failover drill: REGION's /health answers 503 and Route53 drains it (REGION=…)
+	@failed=$$($(TF) output -json failed_regions | python3 -c '$(TF_FAILED_PY)' add "$(REGION)"); \
+	echo "failed_regions = $$failed"; \
+	$(TF) apply -input=false $(TF_APPROVE) $(TF_VARS) -var "failed_regions=$$failed"
+	@$(TF) show -json | python3 -c '$(TF_CLI_PY)' "$(REGION)" fail
+
+recover: tf-region tf-tfvars tf-init ## Undo failover for REGION (REGION=…)
+	@failed=$$($(TF) output -json failed_regions | python3 -c '$(TF_FAILED_PY)' remove "$(REGION)"); \
+	echo "failed_regions = $$failed"; \
+	$(TF) apply -input=false $(TF_APPROVE) $(TF_VARS) -var "failed_regions=$$failed"
+	@$(TF) show -json | python3 -c '$(TF_CLI_PY)' "$(REGION)" ok
+
+tf-region:
+	@[[ -n "$(REGION)" ]] || { echo "REGION is required, e.g. make $(firstword $(MAKECMDGOALS)) REGION=eu-west-3" >&2; exit 2; }
+
+# Helpers for the recipes above (python3 reads Terraform's JSON).
+TF_URLS_PY := import json, sys; \
+  o = {k: v["value"] for k, v in json.load(sys.stdin).items()}; \
+  urls, g = o["regional_urls"], o.get("global_url"); \
+  base = g or list(urls.values())[0]; \
+  print("\n".join(["regional URL   %s: %s" % kv for kv in urls.items()] + [ \
+    "global URL     : %s" % (g or "none (no domain_name; use a regional URL)"), \
+    "failed regions : %s" % (", ".join(o["failed_regions"]) or "none"), \
+    "smoke test     : curl -sS -X POST %s/storeEpochTime && curl -sS %s/getEpochStore && curl -sS -i %s/health" % (base, base, base)]))
+
+TF_FAILED_PY := import json, sys; \
+  op, region = sys.argv[1], sys.argv[2]; \
+  failed = [r for r in (json.load(sys.stdin) or []) if r != region]; \
+  print(json.dumps(failed + [region] if op == "add" else failed))
+
+TF_CLI_PY := import json, sys; \
+  region, status = sys.argv[1], sys.argv[2]; \
+  mods = json.load(sys.stdin)["values"]["root_module"].get("child_modules", []); \
+  fn = [r["values"] for m in mods for r in m.get("resources", []) \
+        if r["address"] == "module.region[\"%s\"].aws_lambda_function.this[\"health-check\"]" % region][0]; \
+  env = dict(fn["environment"][0]["variables"], STATUS=status); \
+  print("%s: health function STATUS=%s. Same change with the AWS CLI (it replaces every variable):" % (region, status)); \
+  print("  aws lambda update-function-configuration --region %s --function-name %s --environment \"Variables={%s}\"" \
+        % (region, fn["function_name"], ",".join("%s=%s" % kv for kv in sorted(env.items()))))
