@@ -120,7 +120,10 @@ pub async fn probe_loop(
     interval: Duration,
     shutdown: watch::Receiver<bool>,
 ) {
-    let timeout = interval.clamp(Duration::from_millis(100), ROUTE53_PROBE_TIMEOUT);
+    // Route53 waits up to 4 s whatever the interval; locally at least a
+    // second, so that a short interval on a busy machine does not turn a
+    // slow answer into a failure.
+    let timeout = interval.clamp(Duration::from_secs(1), ROUTE53_PROBE_TIMEOUT);
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let stop = stopped(shutdown);

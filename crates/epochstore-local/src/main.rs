@@ -71,7 +71,6 @@ fn main() -> ExitCode {
     match runtime.block_on(run(settings, env)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!(error = %err, "epochstore-local failed");
             eprintln!("{err}");
             ExitCode::FAILURE
         }
