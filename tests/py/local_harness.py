@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -165,6 +166,12 @@ class LocalEmulation:
             self.process.wait()
         self._close()
 
+    def cleanup(self) -> None:
+        """Removes the log files (kept when a test fails, for the report)."""
+        self.kill()
+        if self.logdir:
+            shutil.rmtree(self.logdir, ignore_errors=True)
+
     def _close(self) -> None:
         for f in (getattr(self, "stdout", None), getattr(self, "stderr", None)):
             if f:
@@ -196,3 +203,5 @@ def local_factory():
             failures.append(f"epochstore-local exited early ({emulation.process.returncode}):\n{emulation.logs()}")
     if failures:
         pytest.fail("\n".join(failures))
+    for emulation in started:
+        emulation.cleanup()

@@ -32,7 +32,7 @@ def test_sigterm_with_open_keep_alive_connections_exits_zero():
         messages = [line.get("message") for line in local.log_lines()]
         assert "stopped cleanly" in messages
     finally:
-        local.kill()
+        local.cleanup()
 
 
 def test_sigint_exits_zero_and_frees_the_ports():
@@ -40,6 +40,7 @@ def test_sigint_exits_zero_and_frees_the_ports():
     ports = [local.port, local.port + 1, local.port + 2]
     assert http("GET", f"{local.url}/health").status == 200
     assert local.stop() == 0
+    local.cleanup()
     for port in ports:
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -56,7 +57,7 @@ def test_banner_names_the_front_door_and_every_region():
         assert f"http://127.0.0.1:{local.port + 2}   eu-west-3" in banner
         assert f"curl -X POST http://127.0.0.1:{local.port}/storeEpochTime" in banner
     finally:
-        local.kill()
+        local.cleanup()
 
 
 def run_briefly(**env):
