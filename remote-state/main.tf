@@ -53,7 +53,6 @@ resource "aws_s3_bucket" "state" {
   # No force_destroy: Terraform cannot delete the bucket while it holds state.
 
   #checkov:skip=CKV2_AWS_62:nothing consumes object events of a state bucket; S3 native locking (use_lockfile) needs none
-  #checkov:skip=CKV_AWS_144:cross-region replication is the replication_region variable, off by default (one copy plus versioning suffices for a single team)
 }
 
 resource "aws_s3_bucket_ownership_controls" "state" {
@@ -136,7 +135,6 @@ resource "aws_s3_bucket_logging" "state" {
 resource "aws_s3_bucket" "logs" {
   bucket = "${local.bucket_name}-logs"
 
-  #checkov:skip=CKV_AWS_18:this is the access-log target; logging it into itself would recurse
   #checkov:skip=CKV_AWS_144:access logs are an audit trail of the primary bucket, not state; no second copy needed
   #checkov:skip=CKV2_AWS_62:nothing consumes object events of the log bucket
   #checkov:skip=CKV_AWS_145:S3 server access log delivery supports only SSE-S3 on the target bucket, not SSE-KMS

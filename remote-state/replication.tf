@@ -28,9 +28,7 @@ resource "aws_s3_bucket" "replica" {
   bucket = "${local.bucket_name}-replica-${var.replication_region}"
 
   #checkov:skip=CKV_AWS_18:written only by S3 replication, whose actions CloudTrail records; the source bucket has access logs
-  #checkov:skip=CKV_AWS_144:this is the cross-region copy itself
   #checkov:skip=CKV2_AWS_62:nothing consumes object events of the replica
-  #checkov:skip=CKV2_AWS_61:lifecycle is configured below (aws_s3_bucket_lifecycle_configuration.replica), with count
 }
 
 resource "aws_s3_bucket_ownership_controls" "replica" {
