@@ -28,8 +28,10 @@ pub async fn handle(region: Arc<Region>, request: hyper::Request<Incoming>) -> H
         Err(err) => {
             // The client went away mid-body: nobody reads this answer.
             tracing::debug!(region = %region.name, error = %err, "request body unreadable");
-            return to_hyper(
-                ApiError::InvalidQuery("the request body could not be read").into_response(),
+            return crate::front_door::error(
+                hyper::StatusCode::BAD_REQUEST,
+                "bad_request",
+                "the request body could not be read",
             );
         }
     };
