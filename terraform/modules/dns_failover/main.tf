@@ -84,7 +84,6 @@ resource "aws_route53_health_check" "this" {
   request_interval  = 10
   failure_threshold = var.failure_threshold
   enable_sni        = true
-  measure_latency   = true
 
   tags = {
     Name = "${var.name}-${each.key}"
