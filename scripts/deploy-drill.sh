@@ -4,7 +4,8 @@
 # with a local backend and the offline Terraform (no mocks: applies store
 # placeholder values for computed attributes, see shared/tf-offline/README.md).
 #
-# Checks: the deploy prints every regional URL and a curl line; each function
+# Checks: the deploy prints every regional URL and a curl line; the example
+# tfvars (domain mode) plans; each function
 # is deployed from LAMBDA_DIR/<function>/bootstrap.zip with the build's
 # architecture; failover flips STATUS only in REGION's health function and
 # recover flips it back; failover without REGION is refused; destroy leaves
@@ -106,6 +107,12 @@ for r in "$other_region" "$drill_region"; do
   done
   check "$r health-check starts with STATUS=ok" test "$(status_of "$r" health-check)" = ok
 done
+
+# The example tfvars (domain mode) plans against the deployed state.
+tf plan -input=false -lock=false -var-file=terraform.tfvars.example -var lambda_package_dir="$lambda_dir" \
+  -var architecture="$arch" -no-color >"$work/example-plan.log" 2>&1
+check "terraform.tfvars.example plans (domain mode adds the DNS failover module)" \
+  grep -q 'module.dns_failover\[0\].aws_route53_health_check.this\["eu-west-3"\] will be created' "$work/example-plan.log"
 
 # --- failover / recover
 check "make failover without REGION is refused" bash -c "! make --no-print-directory -o build failover TF_OFFLINE_DRILL=1 TF_DIR='$tf_dir' LAMBDA_DIR='$lambda_dir' ARCH='$arch' REGION= >/dev/null 2>&1"
