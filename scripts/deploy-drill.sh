@@ -5,11 +5,10 @@
 # placeholder values for computed attributes, see shared/tf-offline/README.md).
 #
 # Checks: the deploy prints every regional URL and a curl line; the example
-# tfvars (domain mode) plans; each function
-# is deployed from LAMBDA_DIR/<function>/bootstrap.zip with the build's
-# architecture; failover flips STATUS only in REGION's health function and
-# recover flips it back; failover without REGION is refused; destroy leaves
-# an empty state. Prints PASS/FAIL lines, exits non-zero on any failure.
+# tfvars (domain mode) plans; each function is deployed from
+# LAMBDA_DIR/<function>/bootstrap.zip with the build's architecture; failover
+# flips STATUS only in REGION's health function and recover flips it back;
+# failover without REGION is refused; destroy leaves an empty state. Prints PASS/FAIL lines, exits non-zero on any failure.
 #
 # LAMBDA_DIR: directory with <function>/bootstrap.zip (default: the build's,
 # ${CARGO_TARGET_DIR:-target}/lambda); ARCH: x86_64 (default) or arm64.
