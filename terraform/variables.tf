@@ -109,8 +109,8 @@ variable "retention_days" {
   default     = 0
 
   validation {
-    condition     = var.retention_days >= 0 && floor(var.retention_days) == var.retention_days
-    error_message = "retention_days must be a whole number >= 0."
+    condition     = var.retention_days >= 0 && var.retention_days <= 36500 && floor(var.retention_days) == var.retention_days
+    error_message = "retention_days must be a whole number from 0 to 36500 (what the functions accept)."
   }
 }
 
@@ -245,6 +245,17 @@ variable "health_check_failure_threshold" {
   validation {
     condition     = var.health_check_failure_threshold >= 1 && var.health_check_failure_threshold <= 10
     error_message = "health_check_failure_threshold must be between 1 and 10."
+  }
+}
+
+variable "health_check_regions" {
+  description = "Route53 health-checker regions (at least 3, e.g. [\"eu-west-1\", \"us-east-1\", \"ap-southeast-1\"]). Empty (default): Route53's full set. Fewer checkers mean fewer /health requests, each billed as an API call and a Lambda invocation."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.health_check_regions) == 0 || length(var.health_check_regions) >= 3
+    error_message = "health_check_regions must be empty or list at least 3 regions (a Route53 minimum)."
   }
 }
 

@@ -129,6 +129,7 @@ run "weights_and_threshold" {
 
   variables {
     failure_threshold = 5
+    checker_regions   = ["eu-west-1", "us-east-1", "ap-southeast-1"]
     regions = {
       "eu-central-1" = { api_id = "a", api_endpoint = "https://a.execute-api.eu-central-1.amazonaws.com", stage_name = "$default", weight = 200 }
       "eu-west-3"    = { api_id = "b", api_endpoint = "https://b.execute-api.eu-west-3.amazonaws.com", stage_name = "$default", weight = 50 }
@@ -142,7 +143,7 @@ run "weights_and_threshold" {
   }
 
   assert {
-    condition     = length(aws_route53_health_check.this) == 3 && alltrue([for hc in aws_route53_health_check.this : hc.failure_threshold == 5])
-    error_message = "failure_threshold is a variable."
+    condition     = length(aws_route53_health_check.this) == 3 && alltrue([for hc in aws_route53_health_check.this : hc.failure_threshold == 5 && hc.regions == toset(["eu-west-1", "us-east-1", "ap-southeast-1"])])
+    error_message = "failure_threshold and the checker regions are variables."
   }
 }

@@ -86,6 +86,22 @@ run "bad_log_retention" {
   expect_failures = [var.log_retention_days]
 }
 
+run "too_few_checker_regions" {
+  command = plan
+  variables {
+    health_check_regions = ["eu-west-1", "us-east-1"]
+  }
+  expect_failures = [var.health_check_regions]
+}
+
+run "retention_beyond_what_functions_accept" {
+  command = plan
+  variables {
+    retention_days = 36501
+  }
+  expect_failures = [var.retention_days]
+}
+
 run "valid_three_regions_and_domain" {
   command = plan
   variables {

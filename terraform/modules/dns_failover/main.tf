@@ -84,6 +84,7 @@ resource "aws_route53_health_check" "this" {
   request_interval  = 10
   failure_threshold = var.failure_threshold
   enable_sni        = true
+  regions           = length(var.checker_regions) == 0 ? null : var.checker_regions
 
   tags = {
     Name = "${var.name}-${each.key}"

@@ -38,6 +38,12 @@ variable "failure_threshold" {
   type        = number
 }
 
+variable "checker_regions" {
+  description = "Route53 health-checker regions; empty for Route53's default set."
+  type        = list(string)
+  default     = []
+}
+
 variable "alarm_email" {
   description = "E-mail subscribed to the health-check alarm topic; empty for none."
   type        = string
