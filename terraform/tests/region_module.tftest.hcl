@@ -96,7 +96,7 @@ run "least_privilege_roles" {
   assert {
     condition = alltrue([
       for f, p in aws_iam_role_policy.lambda : alltrue([
-        for s in jsondecode(p.policy).Statement : flatten([s.Resource]) == ["arn:aws:logs:eu-west-3:123456789012:log-group:/aws/lambda/epochstore-${f}:log-stream:*"]
+        for s in jsondecode(p.policy).Statement : flatten([s.Resource]) == ["arn:aws:logs:eu-west-3:123456789012:log-group:/aws/lambda/epochstore-${f}:*"]
         if anytrue([for a in flatten([s.Action]) : startswith(a, "logs:")])
       ])
     ])

@@ -102,10 +102,12 @@ resource "aws_iam_role_policy" "lambda" {
         }
       },
       {
+        # "<group ARN>:*" covers the group (CreateLogStream) and its streams
+        # (PutLogEvents), as in Lambda's own generated policies.
         Sid      = "OwnLogGroup"
         Effect   = "Allow"
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = ["${local.log_group_arns[each.key]}:log-stream:*"]
+        Resource = ["${local.log_group_arns[each.key]}:*"]
       },
     ]
   })
