@@ -6,7 +6,7 @@
 //! | item        | `pk` (S, partition)   | `sk` (S, sort)           | other attributes                         |
 //! |-------------|-----------------------|--------------------------|------------------------------------------|
 //! | record      | `rec#<shard>`         | record id (UUIDv7 text)  | `epochMillis` N, `region` S, `expiresAt` N? |
-//! | idempotency | `idem#<key>`          | `idem`                   | `recordId`, `recordPk`, `epochMillis`, `region`, `expiresAt` |
+//! | idempotency | `idem#<key>`          | `idem`                   | `recordId`, `epochMillis`, `region`, `expiresAt` |
 //!
 //! A page is one `Query` per shard on `pk = rec#<n> AND sk < :cursor`,
 //! newest first (`ScanIndexForward = false`) with `Limit = limit + 1`; the
@@ -16,21 +16,20 @@
 //!
 //! Write ceiling: DynamoDB serves at most 1,000 write units per second per
 //! partition key, so with one shard (the default) the design accepts about
-//! 1,000 records per second per region, or 500 with idempotency keys (a
-//! transactional write costs two units; the idempotency entries themselves
-//! spread over their own keys). An operator raises it by setting
-//! `WRITE_SHARDS` (Terraform `write_shards`) to N: records spread over N
-//! partition keys by their random id bits, the ceiling becomes N times
-//! higher and a page reads N × (limit + 1) items.
+//! 1,000 records per second per region (idempotency entries spread over
+//! their own keys). An operator raises it by setting `WRITE_SHARDS`
+//! (Terraform `write_shards`) to N: records spread over N partition keys by
+//! their random id bits, the ceiling becomes N times higher and a page reads
+//! N × (limit + 1) items.
 //!
 //! Writes are conditional (`attribute_not_exists(pk)`): a record is never
-//! silently overwritten. A write with an idempotency key is a transaction of
-//! the record and its idempotency entry, so a retry within the region finds
-//! the entry and returns the first record, exactly once. A global table with
-//! multi-region eventual consistency does not serialise those conditions
-//! between regions: a retry that reaches the other region within the
-//! replication lag (typically under a second) can store a second record; see
-//! the README.
+//! silently overwritten. A write with an idempotency key first claims the key
+//! with a conditional put of its entry, then puts the record, so a retry
+//! within the region finds the entry and returns the first record: exactly
+//! once. A global table with multi-region eventual consistency does not
+//! serialise those conditions between regions: a retry that reaches the
+//! other region within the replication lag (typically under a second) can
+//! store a second record; see the README.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -40,10 +39,9 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put,
-    ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 use aws_smithy_http_client::tls;
@@ -131,97 +129,83 @@ impl DynamoStore {
         item
     }
 
-    async fn put_record(&self, record: Record) -> Result<PutOutcome, StoreError> {
+    /// Puts `record` unless an item with its key exists. `Ok(false)` when it does.
+    async fn put_record_if_absent(&self, record: &Record) -> Result<bool, StoreError> {
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(self.record_item(&record)))
+            .set_item(Some(self.record_item(record)))
             .condition_expression(NOT_EXISTS)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(PutOutcome::Created(record)),
-            Err(err) if err.code() == Some("ConditionalCheckFailedException") => {
-                Err(collision(&record))
-            }
+            Ok(_) => Ok(true),
+            Err(err) if err.code() == Some("ConditionalCheckFailedException") => Ok(false),
             Err(err) => Err(classify(err)),
         }
     }
 
+    async fn put_record(&self, record: Record) -> Result<PutOutcome, StoreError> {
+        if self.put_record_if_absent(&record).await? {
+            Ok(PutOutcome::Created(record))
+        } else {
+            // A UUIDv7 collision: 74 random bits make it a bug, not bad luck.
+            Err(StoreError::Internal(format!(
+                "record id {} already exists",
+                record.id
+            )))
+        }
+    }
+
+    /// Two single-item conditional writes, no transaction: first the
+    /// idempotency entry (which holds everything needed to rebuild the
+    /// record), then the record. A retry whose entry exists re-puts the
+    /// record from the entry, a no-op when it exists, which also completes a
+    /// first attempt that stopped between the two writes. Two write units in
+    /// all (a transaction would cost four), and only single-item conditions,
+    /// which a multi-region strongly consistent table serialises across
+    /// regions.
     async fn put_idempotent(
         &self,
         record: Record,
         key: IdempotencyKey,
     ) -> Result<PutOutcome, StoreError> {
         let entry_pk = format!("idem#{}", key.as_str());
-        let entry = Put::builder()
+        let result = self
+            .client
+            .put_item()
             .table_name(&self.table)
-            .set_item(Some(HashMap::from([
-                (PK.to_owned(), s(entry_pk.clone())),
-                (SK.to_owned(), s(IDEMPOTENCY_SK.to_owned())),
-                ("recordId".to_owned(), s(record.id.to_string())),
-                ("epochMillis".to_owned(), n(record.epoch_millis)),
-                ("region".to_owned(), s(record.region.clone())),
-                (TTL.to_owned(), n(self.settings.idempotency_expiry(&record))),
-            ])))
+            .item(PK, s(entry_pk.clone()))
+            .item(SK, s(IDEMPOTENCY_SK.to_owned()))
+            .item("recordId", s(record.id.to_string()))
+            .item("epochMillis", n(record.epoch_millis))
+            .item("region", s(record.region.clone()))
+            .item(TTL, n(self.settings.idempotency_expiry(&record)))
             // An expired entry that TTL has not deleted yet no longer counts.
             .condition_expression("attribute_not_exists(pk) OR expiresAt < :now")
             .expression_attribute_values(":now", n(record.epoch_seconds()))
-            .build()
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
-        let record_put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(self.record_item(&record)))
-            .condition_expression(NOT_EXISTS)
-            .build()
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(entry).build())
-            .transact_items(TransactWriteItem::builder().put(record_put).build())
             .send()
             .await;
-        let err = match result {
-            Ok(_) => return Ok(PutOutcome::Created(record)),
-            Err(err) => err,
-        };
-        let reasons: Vec<Option<String>> = match &err {
-            SdkError::ServiceError(ctx) => match ctx.err() {
-                TransactWriteItemsError::TransactionCanceledException(e) => e
-                    .cancellation_reasons()
-                    .iter()
-                    .map(|r| r.code().map(str::to_owned))
-                    .collect(),
-                _ => return Err(classify(err)),
-            },
-            _ => return Err(classify(err)),
-        };
-        match reasons.as_slice() {
-            // The key was used before, or a concurrent retry holds it right now.
-            [Some(code), ..]
-                if code == "ConditionalCheckFailed" || code == "TransactionConflict" =>
-            {
-                match self.read_idempotency_entry(&entry_pk).await? {
-                    Some(first) => Ok(PutOutcome::Replayed(first)),
-                    None => Err(StoreError::Unavailable(
-                        "idempotency key is being used by a concurrent request".into(),
-                    )),
-                }
+        let outcome = match result {
+            Ok(_) => PutOutcome::Created(record),
+            Err(err) if err.code() == Some("ConditionalCheckFailedException") => {
+                let first = self
+                    .read_idempotency_entry(&entry_pk)
+                    .await?
+                    .ok_or_else(|| {
+                        // Expired and deleted between the two calls: the client may retry.
+                        StoreError::Unavailable("idempotency entry expired while being read".into())
+                    })?;
+                PutOutcome::Replayed(first)
             }
-            [_, Some(code)] if code == "ConditionalCheckFailed" => Err(collision(&record)),
-            _ if reasons
-                .iter()
-                .flatten()
-                .any(|c| c == "ThrottlingError" || c == "ProvisionedThroughputExceeded") =>
-            {
-                Err(StoreError::Throttled)
-            }
-            _ => Err(StoreError::Unavailable(format!(
-                "transaction cancelled: {reasons:?}"
-            ))),
-        }
+            Err(err) => return Err(classify(err)),
+        };
+        let (PutOutcome::Created(record) | PutOutcome::Replayed(record)) = &outcome;
+        // Present already when this is a replay of a completed write, or a
+        // concurrent retry got there first: the same record either way.
+        self.put_record_if_absent(record).await?;
+        Ok(outcome)
     }
 
     async fn read_idempotency_entry(&self, entry_pk: &str) -> Result<Option<Record>, StoreError> {
@@ -376,11 +360,6 @@ fn item_to_record(item: &HashMap<String, AttributeValue>) -> Result<Record, Stor
         epoch_millis: get_n(item, "epochMillis").ok_or_else(malformed)?,
         region: get_s(item, "region").ok_or_else(malformed)?.to_owned(),
     })
-}
-
-/// A UUIDv7 collision: 74 random bits make it a bug, not bad luck.
-fn collision(record: &Record) -> StoreError {
-    StoreError::Internal(format!("record id {} already exists", record.id))
 }
 
 fn malformed() -> StoreError {
