@@ -205,10 +205,11 @@ resource "aws_apigatewayv2_stage" "default" {
     })
   }
 
+  # Stage-level metrics are free; per-route (detailed) metrics would bill
+  # every route x metric as a custom metric.
   default_route_settings {
-    throttling_burst_limit   = var.throttling_burst_limit
-    throttling_rate_limit    = var.throttling_rate_limit
-    detailed_metrics_enabled = true
+    throttling_burst_limit = var.throttling_burst_limit
+    throttling_rate_limit  = var.throttling_rate_limit
   }
 }
 
