@@ -135,9 +135,6 @@ resource "aws_kms_key" "alarms" {
         Principal = { Service = "cloudwatch.amazonaws.com" }
         Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
         Resource  = "*"
-        Condition = {
-          StringEquals = { "aws:SourceAccount" = var.account_id }
-        }
       },
     ]
   })

@@ -61,9 +61,6 @@ resource "aws_iam_role" "lambda" {
       Effect    = "Allow"
       Principal = { Service = "lambda.amazonaws.com" }
       Action    = "sts:AssumeRole"
-      Condition = {
-        StringEquals = { "aws:SourceAccount" = var.account_id }
-      }
     }]
   })
 }
