@@ -6,7 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use epochstore::config::{Config, Status};
 use epochstore::http::{App, Route};
-use epochstore::store::{create_table_if_missing, sdk_config, DynamoStore, MemoryStore, Store};
+use epochstore::store::{create_table_if_missing, MemoryStore, Store};
 
 use crate::replication;
 use crate::settings::{Settings, SettingsError};
@@ -47,13 +47,7 @@ impl Region {
         if app.status == status {
             return;
         }
-        *app = Arc::new(App {
-            store: Arc::clone(&app.store),
-            region: app.region.clone(),
-            status,
-            cors_allow_origin: app.cors_allow_origin.clone(),
-            routes: app.routes.clone(),
-        });
+        *app = Arc::new(app.with_status(status));
         drop(app);
         tracing::warn!(region = %self.name, status = status_name(status), "region STATUS changed");
     }
@@ -128,8 +122,7 @@ fn region_config(
 /// Local) keeps tables per SDK region, so sharing one client is what makes
 /// the regions see one table, as a global table would.
 async fn dynamodb_store(config: &Config, endpoint: &str) -> Result<Arc<dyn Store>, SettingsError> {
-    let sdk = sdk_config(&config.region, &config.sdk).await;
-    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let (client, store) = epochstore::lambda::dynamo_store(config).await;
     create_table_if_missing(&client, &config.table_name)
         .await
         .map_err(|err| {
@@ -138,12 +131,7 @@ async fn dynamodb_store(config: &Config, endpoint: &str) -> Result<Arc<dyn Store
                 config.table_name
             ))
         })?;
-    Ok(Arc::new(DynamoStore::new(
-        client,
-        config.table_name.clone(),
-        config.store_settings(),
-        config.sdk.probe_timeout,
-    )))
+    Ok(Arc::new(store))
 }
 
 #[cfg(test)]

@@ -62,14 +62,22 @@ fn encode_raw_query(raw: &mut Option<String>) {
 /// The application on DynamoDB for `config`: the one SDK client of this
 /// process is built here, in the init phase.
 pub async fn app(config: &Config, routes: Vec<Route>) -> App {
+    let (_, store) = dynamo_store(config).await;
+    App::new(config, Arc::new(store), routes)
+}
+
+/// The DynamoDB client for `config` and the store on it (the client too, for
+/// callers that manage the table, such as the local emulation).
+pub async fn dynamo_store(config: &Config) -> (aws_sdk_dynamodb::Client, DynamoStore) {
     let sdk = sdk_config(&config.region, &config.sdk).await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
     let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
+        client.clone(),
         config.table_name.clone(),
         config.store_settings(),
         config.sdk.probe_timeout,
     );
-    App::new(config, Arc::new(store), routes)
+    (client, store)
 }
 
 async fn report_init_error(message: &str) {

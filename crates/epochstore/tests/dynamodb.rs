@@ -259,6 +259,84 @@ async fn an_idempotent_retry_returns_the_first_record_and_writes_nothing() {
 }
 
 #[tokio::test]
+async fn a_retry_completes_a_first_attempt_that_stopped_after_claiming_its_key() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "repair").await;
+    let store = fx.store(&[]);
+    // What a crash between the two writes leaves: the entry, no record.
+    let first = Record::new(chrono::Utc::now(), "eu-central-1");
+    fx.client
+        .put_item()
+        .table_name("repair")
+        .item("pk", AttributeValue::S("idem#crashed".into()))
+        .item("sk", AttributeValue::S("idem".into()))
+        .item("recordId", AttributeValue::S(first.id.to_string()))
+        .item(
+            "epochMillis",
+            AttributeValue::N(first.epoch_millis.to_string()),
+        )
+        .item("region", AttributeValue::S(first.region.clone()))
+        .item(
+            "expiresAt",
+            AttributeValue::N((first.epoch_seconds() + 3_600).to_string()),
+        )
+        .send()
+        .await
+        .expect("entry");
+    assert!(store
+        .list(PageLimit::DEFAULT, None)
+        .await
+        .expect("list")
+        .items
+        .is_empty());
+
+    let key = IdempotencyKey::parse("crashed").expect("key");
+    let retry = store
+        .put(
+            Record::new(chrono::Utc::now(), "eu-west-3"),
+            Some(key.clone()),
+        )
+        .await;
+    assert_eq!(retry, Ok(PutOutcome::Replayed(first.clone())));
+    let listed = store
+        .list(PageLimit::DEFAULT, None)
+        .await
+        .expect("list")
+        .items;
+    assert_eq!(
+        listed,
+        vec![first.clone()],
+        "the retry stored the first record"
+    );
+    let again = store
+        .put(Record::new(chrono::Utc::now(), "eu-west-3"), Some(key))
+        .await;
+    assert_eq!(again, Ok(PutOutcome::Replayed(first)));
+    assert_eq!(fx.item_count().await, 2, "one entry and one record");
+}
+
+#[tokio::test]
+async fn an_expired_idempotency_key_can_be_used_again() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "expiry").await;
+    let store = fx.store(&[]);
+    let old = Record::new(
+        chrono::Utc::now() - chrono::Duration::hours(25),
+        "eu-west-3",
+    );
+    let key = IdempotencyKey::parse("old-key").expect("key");
+    assert!(matches!(
+        store.put(old, Some(key.clone())).await,
+        Ok(PutOutcome::Created(_))
+    ));
+    let now = Record::new(chrono::Utc::now(), "eu-west-3");
+    assert_eq!(
+        store.put(now.clone(), Some(key)).await,
+        Ok(PutOutcome::Created(now))
+    );
+}
+
+#[tokio::test]
 async fn records_carry_a_ttl_only_when_retention_is_configured() {
     let moto = Moto::start();
     let fx = fixture(&moto, "retention").await;

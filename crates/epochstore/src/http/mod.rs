@@ -88,6 +88,17 @@ impl App {
         }
     }
 
+    /// The same application with another `STATUS` (the failover drill).
+    pub fn with_status(&self, status: Status) -> Self {
+        Self {
+            store: Arc::clone(&self.store),
+            region: self.region.clone(),
+            status,
+            cors_allow_origin: self.cors_allow_origin.clone(),
+            routes: self.routes.clone(),
+        }
+    }
+
     /// Answers one request and logs it. Never fails: every outcome, including
     /// a store outage, is an HTTP response.
     pub async fn handle(&self, request: Request) -> Response<Body> {
@@ -112,6 +123,10 @@ impl App {
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         if response.status().is_server_error() {
             tracing::warn!(request_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
+        } else if route == Some(Route::Health) && response.status().is_success() {
+            // Route53's checkers poll every 10 s from many places: passing
+            // checks stay out of the logs (and the log bill) unless debugging.
+            tracing::debug!(request_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
         } else {
             tracing::info!(request_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
         }
