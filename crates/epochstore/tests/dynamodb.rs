@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use epochstore::domain::{IdempotencyKey, PageLimit, Record};
+use epochstore::domain::{IdempotencyKey, PageLimit, Record, RecordId};
 use epochstore::lambda;
 use epochstore::store::{
     create_table_if_missing, sdk_config, DynamoStore, PutOutcome, Store, StoreError, KEY_SCHEMA,
@@ -40,6 +40,21 @@ fn terraform_sources() -> String {
         &mut out,
     );
     out
+}
+
+/// Every id the store lists, page by page, and the number of pages.
+async fn walk_pages(store: &DynamoStore, limit: &str) -> (Vec<RecordId>, usize) {
+    let limit = PageLimit::parse(limit).expect("limit");
+    let (mut seen, mut before, mut pages) = (Vec::new(), None, 0);
+    loop {
+        let page = store.list(limit, before).await.expect("list");
+        pages += 1;
+        seen.extend(page.items.iter().map(|r| r.id));
+        match page.next {
+            Some(next) => before = Some(next),
+            None => return (seen, pages),
+        }
+    }
 }
 
 struct Fixture {
@@ -172,21 +187,7 @@ async fn puts_are_conditional_and_lists_are_newest_first_across_pages() {
     assert!(matches!(again, Err(StoreError::Internal(_))), "{again:?}");
     assert_eq!(fx.item_count().await, 25);
 
-    let mut seen = Vec::new();
-    let mut before = None;
-    let mut pages = 0;
-    loop {
-        let page = store
-            .list(PageLimit::parse("10").expect("limit"), before)
-            .await
-            .expect("list");
-        pages += 1;
-        seen.extend(page.items.iter().map(|r| r.id));
-        match page.next {
-            Some(next) => before = Some(next),
-            None => break,
-        }
-    }
+    let (seen, pages) = walk_pages(&store, "10").await;
     assert_eq!(pages, 3);
     let mut expected: Vec<_> = written.iter().map(|r| r.id).collect();
     expected.reverse();
@@ -216,19 +217,7 @@ async fn write_shards_are_merged_on_read_in_order() {
     );
     assert!(partitions.iter().all(|p| p.starts_with("rec#")));
 
-    let mut seen = Vec::new();
-    let mut before = None;
-    loop {
-        let page = store
-            .list(PageLimit::parse("7").expect("limit"), before)
-            .await
-            .expect("list");
-        seen.extend(page.items.iter().map(|r| r.id));
-        match page.next {
-            Some(next) => before = Some(next),
-            None => break,
-        }
-    }
+    let (seen, _) = walk_pages(&store, "7").await;
     let mut expected: Vec<_> = written.iter().map(|r| r.id).collect();
     expected.reverse();
     assert_eq!(seen, expected);
