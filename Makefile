@@ -7,7 +7,7 @@ MAKEFLAGS += --no-print-directory
 PORT ?= 3000
 ARCH ?= x86_64
 REGION ?=
-export PORT
+export PORT ARCH
 # An inherited CARGO_TARGET_DIR is honoured; cargo-lambda writes the zips under it.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 LAMBDA_DIR := $(CARGO_TARGET_DIR)/lambda
