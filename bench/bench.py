@@ -1,0 +1,506 @@
+#!/usr/bin/env python3
+"""`make bench`: cold start, peak memory, zip size, warm handler latency, read
+cost versus table size and cost per million requests, for the three epochstore
+functions, a lambda_http hello-world and the reference designs in Node.js and
+Python, every figure from one run on this machine. Writes report.json and
+report.md beside this file.
+
+Everything runs on 127.0.0.1: the Runtime API emulator of tests/py, moto as
+DynamoDB (started and stopped here), the release zips of `make build`.
+
+Environment (defaults in brackets): BENCH_STARTS [20] cold starts per
+function, BENCH_WARM [1000] warm invocations per function for peak RSS,
+BENCH_SIZES [1000,10000,100000] table sizes for the read cost,
+BENCH_REF_RECORDS [1000] records in each table before the functions run,
+BENCH_HANDLERS_JSON [unset] output of the in-process handler bench
+(otherwise `cargo bench` is run here), LAMBDA_DIR, CARGO_TARGET_DIR.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import os
+import platform
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, "tests", "py"))
+
+from conftest import MotoServer  # noqa: E402
+from lambda_emulator import RuntimeApi, http_api_event, lambda_environment  # noqa: E402
+
+import report  # noqa: E402  (bench/report.py)
+
+FUNCTIONS = ("store-epoch-time", "get-epoch-store", "health-check")
+ROUTES = {
+    "store-epoch-time": ("POST", "/storeEpochTime"),
+    "get-epoch-store": ("GET", "/getEpochStore"),
+    "health-check": ("GET", "/health"),
+    "hello": ("GET", "/hello"),
+}
+NODE_HANDLERS = {"store-epoch-time": "index.storeEpochTime", "get-epoch-store": "index.getEpochStore",
+                 "health-check": "index.health"}
+PYTHON_HANDLERS = {"store-epoch-time": "app.store_epoch_time", "get-epoch-store": "app.get_epoch_store",
+                   "health-check": "app.health"}
+REGION = "eu-central-1"
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def summary(values: list[float]) -> dict:
+    return {"n": len(values), "median": statistics.median(values) if values else None,
+            "p90": pct(values, 90), "p99": pct(values, 99), "min": min(values, default=None),
+            "max": max(values, default=None)}
+
+
+# --------------------------------------------------------------------------
+# Functions under test
+
+
+@dataclass
+class Function:
+    stack: str  # rust, hello, node, python, or a variant name
+    name: str  # store-epoch-time, get-epoch-store, health-check, hello
+    command: list[str]
+    cwd: str | None = None
+    env: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.stack}/{self.name}"
+
+    def event(self) -> dict:
+        method, path = ROUTES[self.name]
+        return http_api_event(method, path)
+
+
+def unpack(zip_path: str, target: str) -> str:
+    """Unpacks a bootstrap.zip exactly as Lambda does."""
+    os.makedirs(target, exist_ok=True)
+    with zipfile.ZipFile(zip_path) as z:
+        z.extractall(target)
+    path = os.path.join(target, "bootstrap")
+    os.chmod(path, 0o755)
+    return path
+
+
+def quiet(api: RuntimeApi) -> RuntimeApi:
+    # A process killed between two polls leaves a broken socket; not news.
+    api.server.handle_error = lambda *_args: None
+    return api
+
+
+class Running:
+    """One function process under its own Runtime API emulator."""
+
+    def __init__(self, function: Function, extra_env: dict, log_path: str):
+        self.function = function
+        self.api = quiet(RuntimeApi())
+        env = lambda_environment(f"epochstore-{function.name}", self.api, {**extra_env, **function.env})
+        self.log = open(log_path, "ab")
+        self.spawned = time.perf_counter()
+        self.process = subprocess.Popen(function.command, env=env, cwd=function.cwd,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_init(self, timeout: float = 30.0) -> float:
+        return (self.api.wait_for_poll(timeout) - self.spawned) * 1000
+
+    def invoke(self) -> tuple[float, dict]:
+        started = time.perf_counter()
+        outcome = self.api.invoke(self.function.event(), timeout=60.0)
+        elapsed = (time.perf_counter() - started) * 1000
+        if outcome.kind != "response" or int(outcome.payload.get("statusCode", 0)) >= 400:
+            raise RuntimeError(f"{self.function.label}: {outcome}")
+        return elapsed, outcome.payload
+
+    def status(self) -> dict:
+        values = {}
+        with open(f"/proc/{self.process.pid}/status") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key in ("VmHWM", "VmRSS"):
+                    values[key] = int(value.split()[0])  # kB
+        return values
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.api.close()
+        self.log.close()
+
+
+# --------------------------------------------------------------------------
+# Tables
+
+
+def dynamodb(endpoint: str):
+    import boto3
+
+    return boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION,
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def uuid7(millis: int) -> str:
+    rand = secrets.randbits(74)
+    value = (millis << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    return str(uuid.UUID(int=value))
+
+
+def our_item(millis: int, region: str) -> dict:
+    """The real record layout (see store/dynamodb.rs)."""
+    return {"pk": {"S": "rec#0"}, "sk": {"S": uuid7(millis)}, "epochMillis": {"N": str(millis)},
+            "region": {"S": region}}
+
+
+def reference_item(millis: int, region: str) -> dict:
+    """The reference designs' layout: one string key `id`, the epoch times."""
+    return {"id": {"S": str(uuid.uuid4())}, "epoch": {"N": str(millis // 1000)},
+            "epochMillis": {"N": str(millis)}, "region": {"S": region}}
+
+
+def fill(client, table: str, count: int, make, start_millis: int) -> None:
+    regions = ("eu-central-1", "eu-west-3")
+    batch = []
+    for i in range(count):
+        batch.append({"PutRequest": {"Item": make(start_millis + i, regions[i % 2])}})
+        if len(batch) == 25 or i == count - 1:
+            request = {table: batch}
+            while request:
+                request = client.batch_write_item(RequestItems=request).get("UnprocessedItems") or None
+            batch = []
+
+
+def create_reference_table(client, name: str) -> str:
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    return name
+
+
+# --------------------------------------------------------------------------
+# DynamoDB sizes and read units (published rules; moto reports a constant
+# ConsumedCapacity, so units are computed from what was read).
+
+
+def number_size(text: str) -> int:
+    digits = text.lstrip("-").replace(".", "").strip("0") or "0"
+    return math.ceil(len(digits) / 2) + 1
+
+
+def attribute_size(name: str, value: dict) -> int:
+    size = len(name.encode())
+    if "S" in value:
+        return size + len(value["S"].encode())
+    if "N" in value:
+        return size + number_size(value["N"])
+    if "BOOL" in value or "NULL" in value:
+        return size + 1
+    raise ValueError(f"unexpected attribute type {value}")
+
+
+def item_size(item: dict) -> int:
+    return sum(attribute_size(name, value) for name, value in item.items())
+
+
+def read_units(bytes_read: int, consistent: bool = False) -> float:
+    """One RCU per 4 KB (rounded up) of items read by one request; half for
+    an eventually consistent read."""
+    blocks = max(1, math.ceil(bytes_read / 4096))
+    return blocks if consistent else blocks / 2
+
+
+def our_listing(client, table: str) -> dict:
+    """What `GET /getEpochStore` (limit 100) sends: one Query, newest first,
+    Limit 101 (the extra item says whether a next page exists)."""
+    started = time.perf_counter()
+    out = client.query(TableName=table, KeyConditionExpression="pk = :pk",
+                       ExpressionAttributeValues={":pk": {"S": "rec#0"}},
+                       ScanIndexForward=False, Limit=101, ReturnConsumedCapacity="TOTAL")
+    elapsed = (time.perf_counter() - started) * 1000
+    size = sum(item_size(i) for i in out["Items"])
+    return {"requests": 1, "items_read": out["ScannedCount"], "items_returned": out["Count"],
+            "bytes_read": size, "rcu": read_units(size), "moto_ms": elapsed,
+            "moto_consumed_capacity": out.get("ConsumedCapacity", {}).get("CapacityUnits")}
+
+
+def scan_listing(client, table: str) -> dict:
+    """What the reference designs do: Scan every page of the table, then
+    sort and return everything."""
+    started = time.perf_counter()
+    requests = items_read = bytes_read = 0
+    rcu = 0.0
+    json_bytes = 2
+    start_key = None
+    while True:
+        kwargs = {"TableName": table, "ReturnConsumedCapacity": "TOTAL"}
+        if start_key:
+            kwargs["ExclusiveStartKey"] = start_key
+        out = client.scan(**kwargs)
+        page = sum(item_size(i) for i in out["Items"])
+        requests += 1
+        items_read += out["ScannedCount"]
+        bytes_read += page
+        rcu += read_units(page)
+        json_bytes += sum(len(json.dumps({k: next(iter(v.values())) for k, v in i.items()})) + 1
+                          for i in out["Items"])
+        start_key = out.get("LastEvaluatedKey")
+        if not start_key:
+            break
+    return {"requests": requests, "items_read": items_read, "items_returned": items_read,
+            "bytes_read": bytes_read, "rcu": rcu, "moto_ms": (time.perf_counter() - started) * 1000,
+            "response_json_bytes_estimate": json_bytes}
+
+
+def read_cost(sizes: list[int]) -> list[dict]:
+    moto = MotoServer().start()
+    try:
+        client = dynamodb(moto.endpoint)
+        table = moto.create_table()
+        stored = 0
+        rows = []
+        base = int(time.time() * 1000) - 10_000_000
+        for size in sizes:
+            started = time.perf_counter()
+            fill(client, table, size - stored, our_item, base + stored)
+            log(f"read cost: {size} records stored ({time.perf_counter() - started:.0f} s)")
+            stored = size
+            rows.append({"records": size, "ours": our_listing(client, table),
+                         "scan": scan_listing(client, table)})
+        return rows
+    finally:
+        moto.stop()
+
+
+# --------------------------------------------------------------------------
+# Cold starts and warm invocations
+
+
+def warm_run(function: Function, count: int, extra_env: dict, logs: str) -> dict:
+    log_path = os.path.join(logs, f"{function.stack}-{function.name}.warm.log")
+    if os.path.exists(log_path):
+        os.remove(log_path)
+    run = Running(function, extra_env, log_path)
+    try:
+        init = run.wait_init()
+        after_init = run.status()
+        times = []
+        for _ in range(count):
+            elapsed, _payload = run.invoke()
+            times.append(elapsed)
+        status = run.status()
+    finally:
+        run.stop()
+    # In-function latency from the access-log line (epochstore only).
+    latencies = []
+    with open(log_path, "rb") as f:
+        for line in f:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and "latency_ms" in record:
+                latencies.append(float(record["latency_ms"]))
+    return {"invocations": count, "init_ms": init, "rss_after_init_kb": after_init.get("VmRSS"),
+            "peak_rss_kb": status.get("VmHWM"), "rss_end_kb": status.get("VmRSS"),
+            "round_trip_ms": summary(times),
+            "in_function_ms": summary(latencies) if latencies else None}
+
+
+# --------------------------------------------------------------------------
+# In-process handler latency
+
+
+def handler_bench() -> dict:
+    given = os.environ.get("BENCH_HANDLERS_JSON")
+    if given:
+        with open(given) as f:
+            return json.load(f)
+    log("handler latency: cargo bench -p epochstore --bench handlers")
+    out = subprocess.run(["cargo", "bench", "--quiet", "-p", "epochstore", "--bench", "handlers"],
+                         cwd=REPO, check=True, stdout=subprocess.PIPE)
+    lines = [line for line in out.stdout.decode().splitlines() if line.startswith("{")]
+    return json.loads(lines[-1])
+
+
+# --------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+            "python": platform.python_version(), "load_avg_at_start": os.getloadavg(),
+            "node": subprocess.run(["node", "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
+            if shutil.which("node") else None}
+
+
+def main() -> None:
+    started = time.time()
+    starts = env_int("BENCH_STARTS", 20)
+    warm = env_int("BENCH_WARM", 1000)
+    sizes = [int(s) for s in (os.environ.get("BENCH_SIZES") or "1000,10000,100000").split(",")]
+    ref_records = env_int("BENCH_REF_RECORDS", 1000)
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(REPO, "target")
+    lambda_dir = os.environ.get("LAMBDA_DIR") or os.path.join(target, "lambda")
+    node = shutil.which("node")
+    work = tempfile.mkdtemp(prefix="epochstore-bench-")
+    logs = os.path.join(work, "logs")
+    os.makedirs(logs)
+    result: dict = {"started_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                    "machine": machine(),
+                    "settings": {"starts": starts, "warm_invocations": warm, "table_sizes": sizes,
+                                 "records_before_runs": ref_records}}
+
+    # Zip sizes and bootstraps.
+    zips = {}
+    bootstraps = {}
+    for name in FUNCTIONS + ("hello",):
+        path = os.path.join(lambda_dir, name, "bootstrap.zip")
+        bootstraps[name] = unpack(path, os.path.join(work, "rust", name))
+        zips[name] = {"zip_bytes": os.path.getsize(path), "bootstrap_bytes": os.path.getsize(bootstraps[name])}
+    result["zip"] = zips
+
+    functions = [Function("hello", "hello", [bootstraps["hello"]])]
+    functions += [Function("rust", name, [bootstraps[name]]) for name in FUNCTIONS]
+    # Earlier builds kept for comparison (see bench/variants.json).
+    variants_dir = os.path.join(target, "bench-variants")
+    with open(os.path.join(HERE, "variants.json")) as f:
+        variant_notes = json.load(f)
+    measured_variants = []
+    for variant in variant_notes:
+        folder = os.path.join(variants_dir, variant["name"])
+        if variant.get("current") or not os.path.isdir(folder):
+            continue
+        for name in FUNCTIONS:
+            path = os.path.join(folder, name, "bootstrap")
+            if os.path.exists(path):
+                functions.append(Function(variant["name"], name, [path]))
+                if variant["name"] not in measured_variants:
+                    measured_variants.append(variant["name"])
+    result["variants_measured"] = measured_variants
+
+    node_dir = os.path.join(HERE, "reference", "node")
+    python_dir = os.path.join(HERE, "reference", "python")
+    references = []
+    if node and os.path.isdir(os.path.join(node_dir, "node_modules")):
+        references += [Function("node", name, [node, "bootstrap.js", NODE_HANDLERS[name]], cwd=node_dir)
+                       for name in FUNCTIONS]
+    else:
+        log("Node.js reference skipped: no node or no node_modules (make bench runs npm ci)")
+    if os.path.isdir(os.path.join(python_dir, ".deps", "awslambdaric")):
+        pyenv = {"PYTHONPATH": os.pathsep.join([os.path.join(python_dir, ".deps"), python_dir]),
+                 "LAMBDA_TASK_ROOT": python_dir}
+        references += [Function("python", name, [sys.executable, "-m", "awslambdaric", PYTHON_HANDLERS[name]],
+                                cwd=python_dir, env=pyenv) for name in FUNCTIONS]
+    else:
+        log("Python reference skipped: awslambdaric not installed in bench/reference/python/.deps")
+    functions += references
+    result["references"] = sorted({f.stack for f in references})
+
+    moto = MotoServer().start()
+    try:
+        client = dynamodb(moto.endpoint)
+        ours = moto.create_table()
+        theirs = create_reference_table(client, f"reference-{uuid.uuid4().hex[:8]}")
+        base = int(time.time() * 1000) - 5_000_000
+        fill(client, ours, ref_records, our_item, base)
+        fill(client, theirs, ref_records, reference_item, base)
+        env_ours = {"TABLE_NAME": ours, "AWS_ENDPOINT_URL_DYNAMODB": moto.endpoint}
+        env_theirs = {"TABLE_NAME": theirs, "AWS_ENDPOINT_URL_DYNAMODB": moto.endpoint}
+
+        def env_for(f: Function) -> dict:
+            return env_theirs if f.stack in ("node", "python") else env_ours
+
+        log(f"cold starts: {starts} rounds of {len(functions)} functions")
+        cold = cold_starts(functions, starts, env_for, logs)
+        result["cold_start"] = cold
+
+        log(f"warm runs: {warm} invocations per function")
+        warm_results = {}
+        order = ["health-check", "get-epoch-store", "store-epoch-time", "hello"]
+        for function in sorted((f for f in functions if f.stack in ("rust", "hello", "node", "python")),
+                               key=lambda f: (order.index(f.name), f.stack)):
+            warm_results[function.label] = warm_run(function, warm, env_for(function), logs)
+            log(f"warm {function.label}: peak RSS {warm_results[function.label]['peak_rss_kb']} kB")
+        result["warm"] = warm_results
+        result["table_records_at_end"] = {
+            "ours": client.describe_table(TableName=ours)["Table"].get("ItemCount"),
+            "reference": client.scan(TableName=theirs, Select="COUNT")["Count"]}
+    finally:
+        moto.stop()
+
+    log(f"read cost at {sizes}")
+    result["read_cost"] = read_cost(sizes)
+
+    result["handlers"] = handler_bench()
+    result["duration_s"] = round(time.time() - started, 1)
+    result["variant_notes"] = variant_notes
+
+    with open(os.path.join(HERE, "report.json"), "w") as f:
+        json.dump(result, f, indent=1, sort_keys=False)
+        f.write("\n")
+    with open(os.path.join(HERE, "report.md"), "w") as f:
+        f.write(report.render(result))
+    shutil.rmtree(work, ignore_errors=True)
+    log(f"done in {result['duration_s']} s: bench/report.md, bench/report.json")
+
+
+def cold_starts(functions: list[Function], starts: int, env_for, logs: str) -> dict:
+    results = {f.label: {"init_ms": [], "first_response_ms": [], "first_invoke_ms": []} for f in functions}
+    for round_ in range(starts):
+        # Round robin, so drift in the machine's load touches every function alike.
+        for function in functions:
+            run = Running(function, env_for(function), os.path.join(logs, f"{function.stack}-{function.name}.cold.log"))
+            try:
+                init = run.wait_init()
+                invoke_ms, _ = run.invoke()
+                first = (time.perf_counter() - run.spawned) * 1000
+            finally:
+                run.stop()
+            r = results[function.label]
+            r["init_ms"].append(init)
+            r["first_response_ms"].append(first)
+            r["first_invoke_ms"].append(invoke_ms)
+        if round_ + 1 in (1, starts // 2, starts):
+            log(f"cold starts: round {round_ + 1}/{starts}")
+    return {label: {k: summary(v) | {"samples": [round(x, 3) for x in v]} for k, v in r.items()}
+            for label, r in results.items()}
+
+
+if __name__ == "__main__":
+    main()
