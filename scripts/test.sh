@@ -41,6 +41,7 @@ suite "rust tests (unit, handlers, proptest, moto store)" cargo test --workspace
 # The release zips are built once here and reused by every suite that needs them.
 suite "build: Lambda zips" make build
 suite "runtime end-to-end (bootstrap under the Runtime API emulator)" pytest_suite tests/py/test_runtime_e2e.py
+suite "build: local emulation (debug, what make run starts)" cargo build -p epochstore-local --quiet
 suite "local emulation and failover drill" pytest_suite tests/py/test_local_failover.py tests/py/test_local_lifecycle.py
 suite "browser (headless Chromium)" pytest_suite tests/py/test_local_browser.py
 suite "reliability (bad input, 5,000-request loads, failover under load, store outage)" pytest_suite tests/py/test_reliability.py
