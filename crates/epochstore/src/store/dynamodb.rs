@@ -269,11 +269,7 @@ impl DynamoStore {
         if self.put_record_if_absent(&record).await? {
             Ok(PutOutcome::Created(record))
         } else {
-            // A UUIDv7 collision: 74 random bits make it a bug, not bad luck.
-            Err(StoreError::Internal(format!(
-                "record id {} already exists",
-                record.id
-            )))
+            Err(StoreError::id_taken(record.id))
         }
     }
 

@@ -67,10 +67,7 @@ impl MemoryStore {
             }
         }
         if state.records.contains_key(&record.id) {
-            return Err(StoreError::Internal(format!(
-                "record id {} already exists",
-                record.id
-            )));
+            return Err(StoreError::id_taken(record.id));
         }
         if let Some(key) = key {
             let expiry = self.settings.idempotency_expiry(&record);

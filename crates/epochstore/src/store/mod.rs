@@ -83,6 +83,14 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+impl StoreError {
+    /// A new record's id is taken: with 74 random bits per UUIDv7 this is a
+    /// bug, not bad luck, hence `Internal`.
+    pub(crate) fn id_taken(id: RecordId) -> Self {
+        Self::Internal(format!("record id {id} already exists"))
+    }
+}
+
 /// How records are laid out and kept, shared by both implementations.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoreSettings {
