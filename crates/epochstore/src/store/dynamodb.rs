@@ -194,8 +194,17 @@ sSi6\n\
                 .unwrap_or_default(),
         )
         .build_https();
-    aws_config::defaults(BehaviorVersion::latest())
+    // Built directly rather than through `aws_config::defaults(..).load()`:
+    // Lambda hands the function its region and credentials in the
+    // environment, so the default provider chains (profile files, SSO, web
+    // identity, ECS, IMDS) and the other profile-or-environment lookups of
+    // the loader are init work with nothing to find.
+    let mut config = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
+        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        ))
         .http_client(http_client)
         .timeout_config(
             TimeoutConfig::builder()
@@ -204,9 +213,14 @@ sSi6\n\
                 .operation_timeout(sdk.operation_timeout)
                 .build(),
         )
-        .retry_config(RetryConfig::standard().with_max_attempts(sdk.max_attempts))
-        .load()
-        .await
+        .retry_config(RetryConfig::standard().with_max_attempts(sdk.max_attempts));
+    if let Some(url) = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+    {
+        config = config.endpoint_url(url.trim());
+    }
+    config.build()
 }
 
 pub struct DynamoStore {
