@@ -332,6 +332,7 @@ def warm_run(function: Function, count: int, extra_env: dict, logs: str) -> dict
             if isinstance(record, dict) and "latency_ms" in record:
                 latencies.append(float(record["latency_ms"]))
     return {"invocations": count, "init_ms": init, "rss_after_init_kb": after_init.get("VmRSS"),
+            "log_bytes_per_invocation": os.path.getsize(log_path) / max(1, count),
             "peak_rss_kb": status.get("VmHWM"), "rss_end_kb": status.get("VmRSS"),
             "round_trip_ms": summary(times),
             "in_function_ms": summary(latencies) if latencies else None}
@@ -402,6 +403,7 @@ def main() -> None:
     with open(os.path.join(HERE, "variants.json")) as f:
         variant_notes = json.load(f)
     measured_variants = []
+    variant_sizes = {}
     for variant in variant_notes:
         folder = os.path.join(variants_dir, variant["name"])
         if variant.get("current") or not os.path.isdir(folder):
@@ -412,7 +414,12 @@ def main() -> None:
                 functions.append(Function(variant["name"], name, [path]))
                 if variant["name"] not in measured_variants:
                     measured_variants.append(variant["name"])
+                archive = os.path.join(folder, name, "bootstrap.zip")
+                variant_sizes.setdefault(variant["name"], {})[name] = {
+                    "bootstrap_bytes": os.path.getsize(path),
+                    "zip_bytes": os.path.getsize(archive) if os.path.exists(archive) else None}
     result["variants_measured"] = measured_variants
+    result["variant_sizes"] = variant_sizes
 
     node_dir = os.path.join(HERE, "reference", "node")
     python_dir = os.path.join(HERE, "reference", "python")

@@ -32,6 +32,7 @@ PRICES = {
     "dynamodb_rru_per_million": 0.125,  # on-demand read request unit
     "dynamodb_wru_per_million": 0.625,  # on-demand write request unit
     "dynamodb_rwru_per_million": 0.625,  # replicated write request unit (global tables), per region
+    "cloudwatch_logs_ingest_per_gb": 0.50,
 }
 MEMORY_MB = 128  # terraform lambda_memory_size default
 REGIONS = 2  # terraform default: eu-central-1, eu-west-3
@@ -243,21 +244,27 @@ def render(r: dict) -> str:
 
     # --------------------------------------------------------------- variants
     w("## Variants tried\n")
-    w("Each variant changes one lever; the bootstraps of earlier variants are kept under "
-      "`$CARGO_TARGET_DIR/bench-variants/<name>/` and measured in the same run as the current build when "
-      "present (cold start only).\n")
-    w("| variant | lever | change | init median (store / get / health) | init ÷ hello (worst) | in this run |")
-    w("| --- | --- | --- | ---: | ---: | --- |")
+    w("Each variant changes one lever, in order; the bootstraps of earlier variants are kept under "
+      "`$CARGO_TARGET_DIR/bench-variants/<name>/` (not committed) and measured in the same run as the "
+      "current build when present (cold start only, same round robin). The last column is from ad-hoc "
+      "runs while trying them: `perf stat -r N` of init up to the first poll against a closed Runtime API "
+      "port (the process exits there), which is less noisy than the emulator on a shared machine.\n")
+    w("| variant | lever | change | init median in this run (store / get / health) | init ÷ hello (worst) | bootstrap / zip (store-epoch-time) | measured earlier (ad hoc) |")
+    w("| --- | --- | --- | ---: | ---: | ---: | --- |")
+    sizes = r.get("variant_sizes", {})
     for v in r.get("variant_notes", []):
         stack = "rust" if v.get("current") else v["name"]
         meds = [cold.get(f"{stack}/{f}", {}).get("init_ms", {}).get("median") for f in FUNCTIONS]
         have = all(x is not None for x in meds)
         worst_v = max(meds) / hello_init if have and hello_init else None
-        w(f"| {v['name']}{' (current)' if v.get('current') else ''} | {v.get('lever', '')} | {v['change']} | "
-          f"{' / '.join(fmt(x) for x in meds) if have else 'n/a'} ms | {fmt(worst_v)}{'×' if worst_v else ''} | "
-          f"{'yes' if have else 'no (binary not present)'} |")
-    for note in r.get("variant_history", []):
-        w(f"| {note['name']} | {note.get('lever', '')} | {note['change']} | {note.get('result', '')} | | earlier run |")
+        size = (r.get("zip", {}) if v.get("current") else sizes.get(v["name"], {})).get("store-epoch-time")
+        size_text = "n/a"
+        if size:
+            size_text = f"{fmt(size['bootstrap_bytes'] / 1e6)} MB / " + (
+                f"{fmt(size['zip_bytes'] / 1e6)} MB" if size.get("zip_bytes") else "n/a")
+        w(f"| {v['name']}{' (**current**)' if v.get('current') else ''} | {v.get('lever', '')} | {v['change']} | "
+          f"{' / '.join(fmt(x) for x in meds) + ' ms' if have else 'not in this run'} | "
+          f"{fmt(worst_v) + '×' if worst_v else 'n/a'} | {size_text} | {v.get('earlier', '')} |")
     w("")
     w(LIMITS)
     return "\n".join(out) + "\n"
@@ -276,7 +283,8 @@ def cost_section(r: dict) -> str:
       f"${p['lambda_gb_second_x86']} per GB-second; DynamoDB on demand ${p['dynamodb_rru_per_million']} per "
       f"million read request units, ${p['dynamodb_wru_per_million']} per million write request units and, for a "
       f"global table, ${p['dynamodb_rwru_per_million']} per million replicated write request units paid in "
-      f"**every** replica region for each write. Deployment: {MEMORY_MB} MB functions (Terraform default), "
+      f"**every** replica region for each write; CloudWatch Logs ${p['cloudwatch_logs_ingest_per_gb']:.2f} per GB "
+      f"ingested (log bytes per request measured from the function's output). Deployment: {MEMORY_MB} MB functions (Terraform default), "
       f"{REGIONS} regions, one shard, no idempotency key.\n")
     w("Lambda duration is billed per 1 ms, rounded up; it is taken as the warm round-trip median measured "
       "above (emulator to emulator, including moto's latency, which stands in for DynamoDB's few "
@@ -289,8 +297,8 @@ def cost_section(r: dict) -> str:
         "get-epoch-store": {"rru": rcu_get, "rwru": 0.0},
         "health-check": {"rru": 0.5, "rwru": 0.0},
     }
-    w("| per million requests | API Gateway | Lambda requests | Lambda duration | DynamoDB | **total** |")
-    w("| --- | ---: | ---: | ---: | ---: | ---: |")
+    w("| per million requests | API Gateway | Lambda requests | Lambda duration | DynamoDB | CloudWatch Logs (our lines) | **total** |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     totals = {}
     for f, units in routes.items():
         wr = warm.get(f"rust/{f}")
@@ -299,24 +307,28 @@ def cost_section(r: dict) -> str:
         ms = math.ceil(wr["round_trip_ms"]["median"])
         duration = 1e6 * gb * ms / 1000 * p["lambda_gb_second_x86"]
         ddb = units["rru"] * p["dynamodb_rru_per_million"] + units["rwru"] * p["dynamodb_rwru_per_million"]
-        total = p["apigw_http_per_million"] + p["lambda_request_per_million"] + duration + ddb
+        log_kb = (wr.get("log_bytes_per_invocation") or 0) / 1000
+        logs = 1e6 * log_kb / 1e6 * p["cloudwatch_logs_ingest_per_gb"]
+        total = p["apigw_http_per_million"] + p["lambda_request_per_million"] + duration + ddb + logs
         totals[f] = total
         ddb_text = (f"{units['rru']} RRU × ${p['dynamodb_rru_per_million']}" if units["rru"]
                     else f"{units['rwru']:.0f} rWRU × ${p['dynamodb_rwru_per_million']}")
         w(f"| {ROUTE[f]} | ${p['apigw_http_per_million']:.2f} | ${p['lambda_request_per_million']:.2f} | "
           f"1 M × {gb:.3f} GB × {ms} ms = {1e6 * gb * ms / 1000:,.0f} GB-s × ${p['lambda_gb_second_x86']} = "
-          f"${duration:.2f} | {ddb_text} = ${ddb:.4f} | **${total:.2f}** |")
+          f"${duration:.2f} | {ddb_text} = ${ddb:.4f} | 1 M × {log_kb:.2f} KB = {log_kb:.2f} GB × "
+          f"${p['cloudwatch_logs_ingest_per_gb']:.2f} = ${logs:.2f} | **${total:.2f}** |")
     if "store-epoch-time" in totals and "get-epoch-store" in totals:
         mix = (totals["store-epoch-time"] + totals["get-epoch-store"]) / 2
-        w(f"| half POST, half GET | | | | | **${mix:.2f}** |")
+        w(f"| half POST, half GET | | | | | | **${mix:.2f}** |")
     w("")
     w("API Gateway and the Lambda request fee dominate; DynamoDB is cents per million on our listing. "
       "With an `Idempotency-Key`, a POST also writes the key's entry: twice the write units. Cold starts: "
       "Lambda bills the init phase too; at the measured init "
       f"({fmt(cold.get('rust/store-epoch-time', {}).get('init_ms', {}).get('median'))} ms here) that is "
       f"about ${gb * (cold.get('rust/store-epoch-time', {}).get('init_ms', {}).get('median') or 0) / 1000 * p['lambda_gb_second_x86'] * 1e6:.4f} per million cold starts, "
-      "negligible at any cold-start rate. Route53 health checks (billed per check per month, not per "
-      "request) and CloudWatch Logs ingestion (about 0.3 KB of JSON per request) are outside this table.\n")
+      "negligible at any cold-start rate. Outside this table: Lambda's own platform log lines (START/END/REPORT, "
+      "not emulated here), Route53 health checks (billed per check per month, not per request) and "
+      "inter-region transfer of replicated writes (about 0.1 KB per record, ~$0.002 per million at $0.02/GB).\n")
     if rc:
         w("The reference `GET` (Scan, sort, return everything) pays DynamoDB by table size: ")
         parts = []
