@@ -83,7 +83,10 @@ def render(r: dict) -> str:
       "`GET /invocation/next`; *first response* is spawn → the first invocation's response posted back "
       "(the store call included). Cold starts go round robin over all functions so load drift touches each "
       "alike. The hello-world is `bench/hello` (`lambda_http` only, same features, same release profile, "
-      "built in the same `make bench`).\n")
+      "built in the same `make bench`). The emulator is a Python HTTP server in the bench's process, so every "
+      "figure carries its constant overhead (spawn from Python, thread wake-ups: about 1-2 ms), which narrows "
+      "ratios; Nagle's algorithm is turned off on its sockets (its two-send responses otherwise wait ~40 ms "
+      "for a delayed ACK from some clients).\n")
 
     # ------------------------------------------------------------------ targets
     w("## Targets\n")
@@ -175,7 +178,8 @@ def render(r: dict) -> str:
     w("")
 
     # ---------------------------------------------------------------- memory
-    w(f"## Peak RSS and warm invocations ({s.get('warm_invocations')} per function)\n")
+    w(f"## Peak RSS and warm invocations ({s.get('warm_invocations')} per function; "
+      f"{s.get('reference_get_warm', s.get('warm_invocations'))} for the reference Scan GETs)\n")
     w("VmHWM of the function's process from `/proc/<pid>/status` after the last invocation. Round trip is "
       "the emulator's view (event queued → response received, moto included); in-function is the "
       "`latency_ms` of epochstore's access-log line.\n")
@@ -286,6 +290,10 @@ def cost_section(r: dict) -> str:
       f"**every** replica region for each write; CloudWatch Logs ${p['cloudwatch_logs_ingest_per_gb']:.2f} per GB "
       f"ingested (log bytes per request measured from the function's output). Deployment: {MEMORY_MB} MB functions (Terraform default), "
       f"{REGIONS} regions, one shard, no idempotency key.\n")
+    peak_all = max((v.get("peak_rss_kb") or 0 for k, v in warm.items() if k.startswith("rust/")), default=0)
+    w(f"Memory: Lambda bills the configured size, not the used one; the measured peak of {peak_all / 1000:.1f} MB "
+      "fits the 128 MB minimum many times over, so 128 MB is the bill (more memory would buy CPU for a "
+      "handler that waits on DynamoDB).\n")
     w("Lambda duration is billed per 1 ms, rounded up; it is taken as the warm round-trip median measured "
       "above (emulator to emulator, including moto's latency, which stands in for DynamoDB's few "
       "milliseconds), so it is an estimate. Item sizes: a record is about "
@@ -321,7 +329,10 @@ def cost_section(r: dict) -> str:
         mix = (totals["store-epoch-time"] + totals["get-epoch-store"]) / 2
         w(f"| half POST, half GET | | | | | | **${mix:.2f}** |")
     w("")
-    w("API Gateway and the Lambda request fee dominate; DynamoDB is cents per million on our listing. "
+    w("API Gateway's $1.00 and, for a POST, the write paid in both regions dominate; Lambda duration is "
+      "cents. The GET duration here is mostly moto's (its Query sorts the whole partition, "
+      f"{fmt(rc[0]['ours']['moto_ms'], 0) if rc else '?'} ms at {rc[0]['records'] if rc else '?'} records, where "
+      "DynamoDB answers in a few ms), so its duration cost is an upper bound. "
       "With an `Idempotency-Key`, a POST also writes the key's entry: twice the write units. Cold starts: "
       "Lambda bills the init phase too; at the measured init "
       f"({fmt(cold.get('rust/store-epoch-time', {}).get('init_ms', {}).get('median'))} ms here) that is "
