@@ -141,7 +141,9 @@ def render(r: dict) -> str:
           f"{fmt(fr['median'] / hello_first if hello_first else None)}× |")
     w(f"\n{hello.get('init_ms', {}).get('n', 'n/a')} starts each. The first response includes the first "
       "DynamoDB call (a new TCP connection to moto, credentials resolved, request signed); the hello-world "
-      "makes none, so that ratio is expected to be larger than the init ratio.\n")
+      "makes none, so that ratio is expected to be larger than the init ratio; for `GET` it is mostly moto's "
+      "Query time (see the read cost section). The SDK client is built in init (`lambda::app`, before the "
+      "first poll), so its cost is in the init column, not deferred to the first request.\n")
 
     # -------------------------------------------------------------- references
     w("## Against the reference stacks\n")
@@ -362,9 +364,10 @@ def cost_section(r: dict) -> str:
 LIMITS = """## What this does not measure
 
 - **Real Lambda.** The emulator runs the bootstrap on this machine's CPU and file system, without
-  Firecracker, the Lambda sandbox's network or its CPU share at 128 MB (about 1/14 of a vCPU-second per
-  second), so absolute cold starts on Lambda are several times longer for every stack alike; the ratios
-  are the portable figures. The billed `Init Duration` in CloudWatch is the number to watch after a deploy.
+  Firecracker, the Lambda sandbox's network or its CPU share at 128 MB (about 1/14 of a vCPU), so absolute
+  times on Lambda differ (Lambda's own start-up of the sandbox and the download of the zip come on top);
+  the ratios are the portable figures. The `Init Duration` of the REPORT line in CloudWatch is the number to
+  watch after a deploy.
 - **arm64.** Only the x86_64 build is measured (`make build ARCH=arm64` builds the other; its zip is
   similar and Graviton is 20 % cheaper per GB-second).
 - **Real DynamoDB and TLS.** moto is plain HTTP on loopback, so no TLS handshake, no DNS and no real
