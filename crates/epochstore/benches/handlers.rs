@@ -196,17 +196,11 @@ fn main() -> Result<()> {
         .enable_all()
         .build()?;
     let quiet = runtime.block_on(run_all(&cases, warmup, iterations, records))?;
-    // The production log format (see `telemetry::init`), written to a sink.
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_target(false)
-        .with_ansi(false)
-        .with_max_level(tracing::level_filters::LevelFilter::INFO)
-        .with_writer(std::io::sink)
-        .finish();
+    // The production log format, written to a sink.
+    let subscriber = epochstore::telemetry::json_subscriber(
+        tracing::level_filters::LevelFilter::INFO,
+        std::io::sink,
+    );
     let logged = tracing::subscriber::with_default(subscriber, || {
         runtime.block_on(run_all(&cases, warmup, iterations, records))
     })?;

@@ -1,16 +1,27 @@
 //! Logging: one JSON object per line, as Lambda's JSON log format expects.
 
 use tracing::level_filters::LevelFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
-/// Installs the JSON subscriber. The level comes from `AWS_LAMBDA_LOG_LEVEL`
-/// (set by Lambda's logging configuration) or `RUST_LOG`, `info` by default.
-/// Calling it twice is harmless.
+/// Installs the JSON subscriber on stdout. The level comes from
+/// `AWS_LAMBDA_LOG_LEVEL` (set by Lambda's logging configuration) or
+/// `RUST_LOG`, `info` by default. Calling it twice is harmless.
 pub fn init() {
     let level = ["AWS_LAMBDA_LOG_LEVEL", "RUST_LOG"]
         .iter()
         .find_map(|name| std::env::var(name).ok()?.parse::<LevelFilter>().ok())
         .unwrap_or(LevelFilter::INFO);
-    let _ = tracing_subscriber::fmt()
+    let _ = tracing::subscriber::set_global_default(json_subscriber(level, std::io::stdout));
+}
+
+/// The production log format: flattened JSON events carrying the current
+/// span's fields (request id, region). Public so the benchmark measures
+/// exactly what Lambda runs.
+pub fn json_subscriber<W>(level: LevelFilter, writer: W) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
         .with_current_span(true)
@@ -18,6 +29,6 @@ pub fn init() {
         .with_target(false)
         .with_ansi(false)
         .with_max_level(level)
-        .with_writer(std::io::stdout)
-        .try_init();
+        .with_writer(writer)
+        .finish()
 }
