@@ -1,7 +1,8 @@
 # make plan|deploy|failover|recover|destroy ENV=dev: these variables, state
 # key envs/dev/terraform.tfstate, names epochstore-dev-*. Every variable is
 # documented in ../variables.tf; unset ones keep their defaults.
-environment = "dev"
+# No `environment` here: make passes -var environment=dev from ENV, the same
+# value that picks the state key, so names and state cannot disagree.
 
 # The same regions as prod: names carry the environment, so both fit in one
 # account side by side.

@@ -1,7 +1,8 @@
 # make plan|deploy|failover|recover|destroy ENV=prod: these variables, state
 # key envs/prod/terraform.tfstate, names epochstore-prod-*. Every variable is
 # documented in ../variables.tf; unset ones keep their defaults.
-environment = "prod"
+# No `environment` here: make passes -var environment=prod from ENV, the same
+# value that picks the state key, so names and state cannot disagree.
 
 regions = ["eu-central-1", "eu-west-3"]
 
