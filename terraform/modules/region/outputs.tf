@@ -41,3 +41,8 @@ output "routes" {
   description = "Route key => function key."
   value       = { for k, r in aws_apigatewayv2_route.this : k => local.routes[k] }
 }
+
+output "jwt_routes" {
+  description = "Route keys that require a JWT (empty without jwt_authorizer)."
+  value       = [for k, r in aws_apigatewayv2_route.this : k if r.authorization_type == "JWT"]
+}
