@@ -105,10 +105,12 @@ impl App {
         let started = Instant::now();
         let request_id = request_id(&request);
         let request_id = request_id.as_str();
+        let trace_id = trace_id(&request);
+        let trace_id = trace_id.as_deref();
         let method = request.method().clone();
         let route = self.route(&request);
-        // Log lines inside the request (a store failure, say) carry its id and region.
-        let span = tracing::info_span!("request", request_id, region = %self.region);
+        // Log lines inside the request (a store failure, say) carry its ids and region.
+        let span = tracing::info_span!("request", request_id, trace_id, region = %self.region);
         let mut response = async {
             match route {
                 Some(route) => self.dispatch(route, request).await,
@@ -122,13 +124,13 @@ impl App {
         let route_name = route.map_or("-", Route::path);
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         if response.status().is_server_error() {
-            tracing::warn!(request_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
+            tracing::warn!(request_id, trace_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
         } else if route == Some(Route::Health) && response.status().is_success() {
             // Route53's checkers poll every 10 s from many places: passing
             // checks stay out of the logs (and the log bill) unless debugging.
-            tracing::debug!(request_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
+            tracing::debug!(request_id, trace_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
         } else {
-            tracing::info!(request_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
+            tracing::info!(request_id, trace_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
         }
         response
     }
@@ -206,4 +208,19 @@ fn request_id(request: &Request) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-")
         .to_owned()
+}
+
+/// The X-Ray trace id of the invocation (`1-5759e988-bd862e3fe1be46a994272793`):
+/// the `Root` of the trace header Lambda hands the runtime with each event,
+/// the id the X-Ray and CloudWatch consoles show and search by. Read from the
+/// invocation's own context rather than `_X_AMZN_TRACE_ID`, which is one
+/// process-wide variable the runtime rewrites per invocation. `None` outside
+/// Lambda (local emulation, tests): no id is made up.
+fn trace_id(request: &Request) -> Option<String> {
+    let header = request.lambda_context_ref()?.xray_trace_id.as_deref()?;
+    header
+        .split(';')
+        .find_map(|part| part.trim().strip_prefix("Root="))
+        .filter(|root| !root.is_empty())
+        .map(str::to_owned)
 }
