@@ -4,6 +4,7 @@
 
 mod handlers;
 mod html;
+mod page;
 mod query;
 mod response;
 
@@ -15,13 +16,10 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
-pub use response::ApiError;
+pub use response::{ApiError, MAX_BODY_BYTES};
 
 use crate::config::{Config, Status};
 use crate::store::Store;
-
-/// Requests with a larger body are refused with `413`; bodies are otherwise ignored.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Response header naming the region that served the request.
 pub const REGION_HEADER: &str = "x-epochstore-region";
@@ -152,9 +150,15 @@ impl App {
         }
         let head = method == Method::HEAD;
         let result = match route {
-            Route::StoreEpochTime => handlers::store_epoch_time(self, &request).await,
-            Route::GetEpochStore => handlers::get_epoch_store(self, &request).await,
-            Route::Health => Ok(handlers::health(self).await),
+            Route::StoreEpochTime => {
+                handlers::store_epoch_time(self.store.as_ref(), &self.region, &request).await
+            }
+            Route::GetEpochStore => {
+                handlers::get_epoch_store(self.store.as_ref(), &self.region, &request).await
+            }
+            Route::Health => {
+                Ok(handlers::health(self.store.as_ref(), &self.region, self.status).await)
+            }
         };
         let mut response = result.unwrap_or_else(ApiError::into_response);
         if head {
