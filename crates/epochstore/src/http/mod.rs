@@ -20,6 +20,7 @@ pub use response::{ApiError, MAX_BODY_BYTES};
 
 use crate::config::{Config, Status};
 use crate::store::Store;
+use crate::telemetry;
 
 /// Response header naming the region that served the request.
 pub const REGION_HEADER: &str = "x-epochstore-region";
@@ -103,7 +104,11 @@ impl App {
         let started = Instant::now();
         let request_id = request_id(&request);
         let request_id = request_id.as_str();
-        let trace_id = trace_id(&request);
+        // Absent outside Lambda (the local emulation, tests).
+        let trace_id = request
+            .lambda_context_ref()
+            .and_then(telemetry::trace_id)
+            .map(str::to_owned);
         let trace_id = trace_id.as_deref();
         let method = request.method().clone();
         let route = self.route(&request);
@@ -212,19 +217,4 @@ fn request_id(request: &Request) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-")
         .to_owned()
-}
-
-/// The X-Ray trace id of the invocation (`1-5759e988-bd862e3fe1be46a994272793`):
-/// the `Root` of the trace header Lambda hands the runtime with each event,
-/// the id the X-Ray and CloudWatch consoles show and search by. Read from the
-/// invocation's own context rather than `_X_AMZN_TRACE_ID`, which is one
-/// process-wide variable the runtime rewrites per invocation. `None` outside
-/// Lambda (local emulation, tests): no id is made up.
-fn trace_id(request: &Request) -> Option<String> {
-    let header = request.lambda_context_ref()?.xray_trace_id.as_deref()?;
-    header
-        .split(';')
-        .find_map(|part| part.trim().strip_prefix("Root="))
-        .filter(|root| !root.is_empty())
-        .map(str::to_owned)
 }
