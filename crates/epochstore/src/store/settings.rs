@@ -38,9 +38,10 @@ impl StoreSettings {
     }
 }
 
-/// Timeouts and retries of the DynamoDB client. The defaults fit inside the
-/// Lambda timeout (10 s by default in the Terraform): at most 3 attempts of
-/// at most 2 s each, and 5 s for the whole operation including back-off.
+/// Timeouts and retries of the DynamoDB client. The defaults (set in
+/// `config`) fit inside the Lambda timeout (10 s by default in the
+/// Terraform): at most 3 attempts of at most 2 s each, and 5 s for the whole
+/// operation including back-off.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SdkSettings {
     pub connect_timeout: Duration,
