@@ -28,11 +28,20 @@ class Outcome:
     kind: str  # "response" or "error"
     payload: dict
     error_type: str | None = None
+    request_id: str = ""
+    trace_header: str = ""  # the Lambda-Runtime-Trace-Id the invocation was sent with
+
+
+def new_trace_header() -> str:
+    """An X-Ray trace header as Lambda sends it in `Lambda-Runtime-Trace-Id`:
+    the trace id (`1-<epoch seconds, 8 hex>-<24 hex>`), the parent segment, the
+    sampling decision."""
+    return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=1"
 
 
 @dataclass
 class _State:
-    events: "queue.Queue[tuple[str, bytes]]" = field(default_factory=queue.Queue)
+    events: "queue.Queue[tuple[str, str, bytes]]" = field(default_factory=queue.Queue)
     outcomes: dict = field(default_factory=dict)
     done: threading.Condition = field(default_factory=threading.Condition)
     init_error: dict | None = None
@@ -68,14 +77,14 @@ class RuntimeApi:
                     if state.first_poll_at is None:
                         state.first_poll_at = time.perf_counter()
                     state.done.notify_all()
-                request_id, body = state.events.get()
+                request_id, trace, body = state.events.get()
                 deadline_ms = int(time.time() * 1000) + 10_000
                 self._reply(200, body, {
                     "Content-Type": "application/json",
                     "Lambda-Runtime-Aws-Request-Id": request_id,
                     "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
                     "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:eu-central-1:123456789012:function:epochstore",
-                    "Lambda-Runtime-Trace-Id": f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Sampled=0",
+                    "Lambda-Runtime-Trace-Id": trace,
                 })
 
             def do_POST(self):
@@ -104,12 +113,15 @@ class RuntimeApi:
 
     def invoke(self, event: dict | bytes, timeout: float = 15.0) -> Outcome:
         request_id = str(uuid.uuid4())
+        trace = new_trace_header()
         body = event if isinstance(event, bytes) else json.dumps(event).encode()
-        self.state.events.put((request_id, body))
+        self.state.events.put((request_id, trace, body))
         with self.state.done:
             if not self.state.done.wait_for(lambda: request_id in self.state.outcomes, timeout):
                 raise TimeoutError(f"no outcome for invocation {request_id}")
-            return self.state.outcomes.pop(request_id)
+            outcome = self.state.outcomes.pop(request_id)
+        outcome.request_id, outcome.trace_header = request_id, trace
+        return outcome
 
     def wait_for_poll(self, timeout: float = 15.0) -> float:
         """Waits for the first /next poll (end of init); returns its perf_counter time."""

@@ -39,6 +39,7 @@ class Function:
     def __init__(self, bootstrap: str, name: str, env: dict):
         self.api = RuntimeApi()
         self.process = start([bootstrap], lambda_environment(name, self.api, env))
+        self.output: str | None = None
         self.api.wait_for_poll()
 
     def call(self, method: str, path: str, **kwargs) -> dict:
@@ -47,10 +48,13 @@ class Function:
         return outcome.payload
 
     def stop(self) -> str:
-        self.process.terminate()
-        out, _ = self.process.communicate(timeout=10)
-        self.api.close()
-        return out.decode("utf-8", "replace")
+        """Stops the process (once) and returns everything it wrote."""
+        if self.output is None:
+            self.process.terminate()
+            out, _ = self.process.communicate(timeout=10)
+            self.api.close()
+            self.output = out.decode("utf-8", "replace")
+        return self.output
 
 
 @pytest.fixture
@@ -152,6 +156,40 @@ def test_health_function_reports_store_and_status(run, moto):
     unreachable = dead.call("GET", "/health")
     assert unreachable["statusCode"] == 503
     assert body(unreachable)["checks"]["store"] == "unreachable"
+
+
+def json_lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def test_every_log_line_of_an_invocation_carries_its_request_id_and_trace_id(run):
+    """Lambda sends the X-Ray trace header with each event; its Root is the
+    trace id the consoles search by, and it lands beside the request id, in
+    the application's lines and in the runtime's own."""
+    store = run("store-epoch-time")
+    dead = run("health-check", AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:9")
+    invocations = {
+        store: [store.api.invoke(http_api_event("POST", "/storeEpochTime")),
+                store.api.invoke(http_api_event("POST", "/storeEpochTime")),
+                # Refused by the runtime before the handler runs.
+                store.api.invoke({"detail-type": "Scheduled Event", "source": "aws.events"})],
+        # A failing probe logs inside the request as well as the access line.
+        dead: [dead.api.invoke(http_api_event("GET", "/health"))],
+    }
+    for function, outcomes in invocations.items():
+        lines = json_lines(function.stop())
+        for outcome in outcomes:
+            trace_id = outcome.trace_header.split(";")[0].removeprefix("Root=")
+            own = [line for line in lines
+                   if outcome.request_id in (line.get("request_id"), line.get("span", {}).get("request_id"))]
+            assert own, (outcome, lines)
+            for line in own:
+                assert line["span"]["trace_id"] == trace_id, line
+                if "request_id" in line:
+                    assert line["trace_id"] == trace_id, line
+            access = [line["status"] for line in own if line["message"] == "request"]
+            assert access == ([outcome.payload["statusCode"]] if outcome.kind == "response" else []), own
+    assert any(line["message"] == "health probe failed" for line in json_lines(dead.stop()))
 
 
 def test_an_event_that_is_not_an_api_request_is_a_function_error_and_the_process_continues(run):

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use crate::store::StoreSettings;
+use crate::store::{SdkSettings, StoreSettings};
 
 /// What the health function reports before probing the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,19 +27,6 @@ pub struct Config {
     pub idempotency_ttl: Duration,
     pub cors_allow_origin: Option<String>,
     pub sdk: SdkSettings,
-}
-
-/// Timeouts and retries of the DynamoDB client. The defaults fit inside the
-/// Lambda timeout (10 s by default in the Terraform): at most 3 attempts of
-/// at most 2 s each, and 5 s for the whole operation including back-off.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SdkSettings {
-    pub connect_timeout: Duration,
-    pub attempt_timeout: Duration,
-    pub operation_timeout: Duration,
-    pub max_attempts: u32,
-    /// Bound of the health probe's single read (no retries).
-    pub probe_timeout: Duration,
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -3,10 +3,14 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
+use lambda_http::lambda_runtime::{LambdaInvocation, Runtime};
 use lambda_http::request::LambdaRequest;
-use lambda_http::{lambda_runtime, service_fn, Adapter, LambdaEvent, Request, Service};
+use lambda_http::tower::Layer;
+use lambda_http::{service_fn, Adapter, LambdaEvent, Request, Service};
 use lambda_runtime_api_client::{body::Body, build_request, PooledClient};
+use tracing::instrument::{Instrument, Instrumented};
 
 use crate::config::Config;
 use crate::http::{App, Route};
@@ -31,13 +35,53 @@ pub async fn run(routes: &[Route]) -> Result<(), lambda_http::Error> {
         let app = Arc::clone(&app);
         async move { Ok::<_, Infallible>(app.handle(request).await) }
     }));
-    lambda_runtime::run(service_fn(move |mut event: LambdaEvent<LambdaRequest>| {
+    let handler = service_fn(move |mut event: LambdaEvent<LambdaRequest>| {
         if let LambdaRequest::ApiGatewayV2(request) = &mut event.payload {
             encode_raw_query(&mut request.raw_query_string);
         }
         adapter.call(event)
-    }))
-    .await
+    });
+    // What `lambda_runtime::run` does, with our invocation span in place of its own.
+    Runtime::new(handler).layer(InvocationSpan).run().await
+}
+
+/// Wraps every invocation in a span with its `request_id` and X-Ray
+/// `trace_id`, the names the application's lines use, so the runtime's own
+/// lines (an event that is not an API request, say) carry them too.
+/// lambda_runtime's default span names them `requestId` and `xrayTraceId`
+/// (the whole trace header).
+struct InvocationSpan;
+
+impl<S> Layer<S> for InvocationSpan {
+    type Service = WithInvocationSpan<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        WithInvocationSpan(inner)
+    }
+}
+
+struct WithInvocationSpan<S>(S);
+
+impl<S: Service<LambdaInvocation>> Service<LambdaInvocation> for WithInvocationSpan<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Instrumented<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, invocation: LambdaInvocation) -> Self::Future {
+        let context = &invocation.context;
+        let span = tracing::info_span!(
+            "invocation",
+            request_id = %context.request_id,
+            trace_id = telemetry::trace_id(context),
+        );
+        // Entered while the handler builds its future, so spans it opens nest.
+        let future = span.in_scope(|| self.0.call(invocation));
+        future.instrument(span)
+    }
 }
 
 /// API Gateway passes the query string as the client sent it, and lambda_http

@@ -1,5 +1,6 @@
 //! Logging: one JSON object per line, as Lambda's JSON log format expects.
 
+use lambda_http::Context;
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -31,4 +32,20 @@ where
         .with_max_level(level)
         .with_writer(writer)
         .finish()
+}
+
+/// The X-Ray trace id of an invocation (`1-5759e988-bd862e3fe1be46a994272793`):
+/// the `Root` of the trace header Lambda hands the runtime with each event,
+/// the id the X-Ray and CloudWatch consoles show and search by (`Parent` and
+/// `Sampled` change from hop to hop). Read from the invocation's own context
+/// rather than `_X_AMZN_TRACE_ID`, one process-wide variable the runtime
+/// rewrites for each invocation. `None` without a trace header: no id is
+/// made up.
+pub fn trace_id(context: &Context) -> Option<&str> {
+    context
+        .xray_trace_id
+        .as_deref()?
+        .split(';')
+        .find_map(|part| part.trim().strip_prefix("Root="))
+        .filter(|root| !root.is_empty())
 }

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::RecordId;
+use super::record::RecordId;
 
 /// An opaque pagination cursor: the id of the last record of the previous
 /// page, as 32 lowercase hex digits. Records are public, so the cursor needs

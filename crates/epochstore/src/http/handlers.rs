@@ -1,24 +1,31 @@
-//! The three handlers: plain async functions from a request to a response.
+//! The three handlers: plain async functions from a request (and what they
+//! need of the application: the store, the region, the health switch) to a
+//! response.
 
 use chrono::Utc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
+use super::html;
+use super::page::PageBody;
 use super::query::{prefers_html, PageQuery};
-use super::response::{json, set_header, with_content_type};
-use super::{html, ApiError, App};
+use super::response::{json, set_header, with_content_type, ApiError};
 use crate::config::Status;
 use crate::domain::{Cursor, IdempotencyKey, Record};
-use crate::store::{PutOutcome, StoreError};
+use crate::store::{PutOutcome, Store, StoreError};
 
 /// `POST /storeEpochTime`: stores the server's current UTC time. `201` with
 /// the new record, or `200` with the first record when the `Idempotency-Key`
 /// was used before.
-pub async fn store_epoch_time(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
+pub async fn store_epoch_time(
+    store: &dyn Store,
+    region: &str,
+    request: &Request,
+) -> Result<Response<Body>, ApiError> {
     let key = idempotency_key(request)?;
-    let record = Record::new(Utc::now(), &app.region);
-    let response = match app.store.put(record, key).await? {
+    let record = Record::new(Utc::now(), region);
+    let response = match store.put(record, key).await? {
         PutOutcome::Created(record) => json(StatusCode::CREATED, &record),
         PutOutcome::Replayed(record) => {
             let mut response = json(StatusCode::OK, &record);
@@ -45,29 +52,22 @@ fn idempotency_key(request: &Request) -> Result<Option<IdempotencyKey>, ApiError
         .ok_or(ApiError::InvalidIdempotencyKey)
 }
 
-/// One page of `GET /getEpochStore`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PageBody<'a> {
-    pub items: &'a [Record],
-    pub count: usize,
-    pub next_cursor: Option<String>,
-    pub region: &'a str,
-}
-
 /// `GET /getEpochStore`: newest records first, as JSON or, for a browser, an
 /// HTML table.
-pub async fn get_epoch_store(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
+pub async fn get_epoch_store(
+    store: &dyn Store,
+    region: &str,
+    request: &Request,
+) -> Result<Response<Body>, ApiError> {
     let query = PageQuery::parse(request.uri().query())?;
-    let page = app
-        .store
+    let page = store
         .list(query.limit, query.cursor.map(Cursor::id))
         .await?;
     let body = PageBody {
         items: &page.items,
         count: page.items.len(),
         next_cursor: page.next.map(|id| Cursor::after(id).encode()),
-        region: &app.region,
+        region,
     };
     let accept = request
         .headers()
@@ -105,14 +105,14 @@ struct Checks {
 
 /// `GET /health`, polled by Route53 every 10 seconds from many places: one
 /// bounded read of a single key, skipped altogether when `STATUS=fail`.
-pub async fn health(app: &App) -> Response<Body> {
-    let failure = match app.status {
+pub async fn health(store: &dyn Store, region: &str, status: Status) -> Response<Body> {
+    let failure = match status {
         Status::Fail => Some((
             "skipped",
             "status_fail",
             "STATUS=fail: this region is drained for a failover drill",
         )),
-        Status::Ok => match app.store.probe().await {
+        Status::Ok => match store.probe().await {
             Ok(()) => None,
             Err(StoreError::Timeout) => Some((
                 "timeout",
@@ -144,7 +144,7 @@ pub async fn health(app: &App) -> Response<Body> {
     };
     let body = HealthBody {
         status: if error.is_none() { "ok" } else { "fail" },
-        region: &app.region,
+        region,
         checks: Checks { store },
         error,
     };

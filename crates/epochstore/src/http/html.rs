@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::handlers::PageBody;
+use super::page::PageBody;
 use crate::domain::PageLimit;
 
 pub fn page(body: &PageBody<'_>, limit: PageLimit) -> String {

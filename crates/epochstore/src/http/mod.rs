@@ -4,6 +4,7 @@
 
 mod handlers;
 mod html;
+mod page;
 mod query;
 mod response;
 
@@ -15,13 +16,11 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
-pub use response::ApiError;
+pub use response::{ApiError, MAX_BODY_BYTES};
 
 use crate::config::{Config, Status};
 use crate::store::Store;
-
-/// Requests with a larger body are refused with `413`; bodies are otherwise ignored.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+use crate::telemetry;
 
 /// Response header naming the region that served the request.
 pub const REGION_HEADER: &str = "x-epochstore-region";
@@ -105,10 +104,16 @@ impl App {
         let started = Instant::now();
         let request_id = request_id(&request);
         let request_id = request_id.as_str();
+        // Absent outside Lambda (the local emulation, tests).
+        let trace_id = request
+            .lambda_context_ref()
+            .and_then(telemetry::trace_id)
+            .map(str::to_owned);
+        let trace_id = trace_id.as_deref();
         let method = request.method().clone();
         let route = self.route(&request);
-        // Log lines inside the request (a store failure, say) carry its id and region.
-        let span = tracing::info_span!("request", request_id, region = %self.region);
+        // Log lines inside the request (a store failure, say) carry its ids and region.
+        let span = tracing::info_span!("request", request_id, trace_id, region = %self.region);
         let mut response = async {
             match route {
                 Some(route) => self.dispatch(route, request).await,
@@ -122,13 +127,13 @@ impl App {
         let route_name = route.map_or("-", Route::path);
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         if response.status().is_server_error() {
-            tracing::warn!(request_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
+            tracing::warn!(request_id, trace_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
         } else if route == Some(Route::Health) && response.status().is_success() {
             // Route53's checkers poll every 10 s from many places: passing
             // checks stay out of the logs (and the log bill) unless debugging.
-            tracing::debug!(request_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
+            tracing::debug!(request_id, trace_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
         } else {
-            tracing::info!(request_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
+            tracing::info!(request_id, trace_id, region = %self.region, route = route_name, %method, status, latency_ms, "request");
         }
         response
     }
@@ -150,9 +155,15 @@ impl App {
         }
         let head = method == Method::HEAD;
         let result = match route {
-            Route::StoreEpochTime => handlers::store_epoch_time(self, &request).await,
-            Route::GetEpochStore => handlers::get_epoch_store(self, &request).await,
-            Route::Health => Ok(handlers::health(self).await),
+            Route::StoreEpochTime => {
+                handlers::store_epoch_time(self.store.as_ref(), &self.region, &request).await
+            }
+            Route::GetEpochStore => {
+                handlers::get_epoch_store(self.store.as_ref(), &self.region, &request).await
+            }
+            Route::Health => {
+                Ok(handlers::health(self.store.as_ref(), &self.region, self.status).await)
+            }
         };
         let mut response = result.unwrap_or_else(ApiError::into_response);
         if head {

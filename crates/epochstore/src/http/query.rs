@@ -1,7 +1,7 @@
 //! Strict parsing of the `GET /getEpochStore` query string and of the
 //! `Accept` header.
 
-use super::ApiError;
+use super::response::ApiError;
 use crate::domain::{Cursor, PageLimit};
 
 /// The validated parameters of a page request.

@@ -8,6 +8,9 @@ use serde::Serialize;
 use crate::domain::{IdempotencyKey, PageLimit};
 use crate::store::StoreError;
 
+/// Requests with a larger body are refused with `413`; bodies are otherwise ignored.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// Seconds a client should wait before retrying a `503`.
 const RETRY_AFTER_SECONDS: &str = "1";
 
@@ -79,7 +82,7 @@ impl ApiError {
             Self::MethodNotAllowed(allow) => format!("method not allowed here; allowed: {allow}"),
             Self::PayloadTooLarge => format!(
                 "request body too large: at most {} bytes (the body is ignored)",
-                super::MAX_BODY_BYTES
+                MAX_BODY_BYTES
             ),
             Self::Store(StoreError::Throttled) => {
                 "the store is busy; retry after the Retry-After delay".into()

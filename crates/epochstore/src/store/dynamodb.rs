@@ -46,8 +46,8 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use aws_smithy_http_client::tls;
 
-use super::{Page, PutOutcome, Store, StoreError, StoreFuture, StoreSettings};
-use crate::config::SdkSettings;
+use super::contract::{Page, PutOutcome, Store, StoreError, StoreFuture};
+use super::settings::{SdkSettings, StoreSettings};
 use crate::domain::{IdempotencyKey, PageLimit, Record, RecordId};
 
 const PK: &str = "pk";

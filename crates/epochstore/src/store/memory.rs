@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::{Page, PutOutcome, Store, StoreError, StoreFuture, StoreSettings};
+use super::contract::{Page, PutOutcome, Store, StoreError, StoreFuture};
+use super::settings::StoreSettings;
 use crate::domain::{IdempotencyKey, PageLimit, Record, RecordId};
 
 #[derive(Default)]

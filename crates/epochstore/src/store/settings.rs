@@ -1,0 +1,53 @@
+//! How the stores are set up: the record layout and expiry both keep, and the
+//! DynamoDB client's timeouts and retries.
+
+use std::time::Duration;
+
+use crate::domain::Record;
+
+/// How records are laid out and kept, shared by both implementations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoreSettings {
+    /// Number of partition keys records are spread over (see `DynamoStore`).
+    pub write_shards: u16,
+    /// When set, records expire this long after they were stored.
+    pub retention: Option<Duration>,
+    /// How long an idempotency key is remembered.
+    pub idempotency_ttl: Duration,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            write_shards: 1,
+            retention: None,
+            idempotency_ttl: Duration::from_secs(86_400),
+        }
+    }
+}
+
+impl StoreSettings {
+    /// Expiry of a record stored at `record`'s time, in Unix seconds.
+    pub(crate) fn record_expiry(&self, record: &Record) -> Option<i64> {
+        self.retention
+            .map(|r| record.epoch_seconds() + r.as_secs() as i64)
+    }
+
+    pub(crate) fn idempotency_expiry(&self, record: &Record) -> i64 {
+        record.epoch_seconds() + self.idempotency_ttl.as_secs() as i64
+    }
+}
+
+/// Timeouts and retries of the DynamoDB client. The defaults (set in
+/// `config`) fit inside the Lambda timeout (10 s by default in the
+/// Terraform): at most 3 attempts of at most 2 s each, and 5 s for the whole
+/// operation including back-off.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SdkSettings {
+    pub connect_timeout: Duration,
+    pub attempt_timeout: Duration,
+    pub operation_timeout: Duration,
+    pub max_attempts: u32,
+    /// Bound of the health probe's single read (no retries).
+    pub probe_timeout: Duration,
+}
