@@ -497,6 +497,10 @@ async fn cors_headers_only_when_configured() {
         answer.header("access-control-allow-methods"),
         Some("POST, OPTIONS")
     );
+    assert_eq!(
+        answer.header("access-control-allow-headers"),
+        Some("authorization, content-type, idempotency-key")
+    );
     let answer = call(&app, event("POST", "/storeEpochTime")).await;
     assert_eq!(
         answer.header("access-control-allow-origin"),

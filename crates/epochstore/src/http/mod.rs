@@ -181,7 +181,8 @@ impl App {
             response::set_header(
                 &mut response,
                 "access-control-allow-headers",
-                "content-type, idempotency-key",
+                // authorization: the bearer token when writes need a JWT.
+                "authorization, content-type, idempotency-key",
             );
             response::set_header(&mut response, "access-control-max-age", "600");
         }
