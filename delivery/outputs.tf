@@ -25,3 +25,8 @@ output "github_variables" {
     environments = { for e in var.environments : e => { AWS_ROLE_ARN = aws_iam_role.github["deploy-${e}"].arn } }
   }
 }
+
+output "permissions_boundary_arns" {
+  description = "Permissions boundary per environment: every IAM role the terraform/ root creates in environment E must carry it (permissions_boundary_arn in terraform/envs/E.tfvars); the deploy roles can create roles only with it."
+  value       = { for e in var.environments : e => aws_iam_policy.boundary[e].arn }
+}

@@ -81,8 +81,17 @@ locals {
       {
         sid       = "Roles"
         read      = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:ListRoleTags"]
-        write     = ["iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy"]
+        write     = ["iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole"]
         resources = [for p in local.prefixes[s] : "${local.arn}:iam::${local.account}:role/${p}-*"]
+      },
+      {
+        # Whatever a role gets, the environment's permissions boundary (boundary.tf) caps it: without this a
+        # deploy role could write itself a function role with any permission, and run code with it.
+        sid       = "BoundedRoles"
+        read      = []
+        write     = ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary"]
+        resources = [for p in local.prefixes[s] : "${local.arn}:iam::${local.account}:role/${p}-*"]
+        condition = { StringEquals = { "iam:PermissionsBoundary" = [for e in envs : local.boundary_arns[e]] } }
       },
       {
         sid       = "Policies"
@@ -143,10 +152,10 @@ locals {
         resources = flatten([for p in local.prefixes[s] : ["${local.arn}:dynamodb:*:${local.account}:table/${p}", "${local.arn}:dynamodb:*:${local.account}:table/${p}/*"]])
       },
       {
-        # Key ids are random: the Environment/Project tags decide. Decrypt/GenerateDataKey: tables and replicas encrypted with the key.
+        # Key ids are random: the Environment/Project tags decide. Encrypt/Decrypt/GenerateDataKey: tables, replicas and function environments encrypted with the key.
         sid       = "Keys"
         read      = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
-        write     = ["kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion", "kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias", "kms:TagResource", "kms:UntagResource"]
+        write     = ["kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion", "kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias", "kms:TagResource", "kms:UntagResource"]
         resources = ["${local.arn}:kms:*:${local.account}:key/*"]
         condition = local.tagged[s]
       },

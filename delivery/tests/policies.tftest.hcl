@@ -199,3 +199,45 @@ run "no_dns_without_a_hosted_zone" {
     error_message = "prod may change records in its own zone only."
   }
 }
+
+run "roles_are_created_only_inside_the_environment_boundary" {
+  command = plan
+
+  assert {
+    condition = [for st in jsondecode(aws_iam_policy.github["deploy-dev/compute"].policy).Statement : st.Condition if st.Sid == "BoundedRoles"] == [
+      { StringEquals = { "iam:PermissionsBoundary" = ["arn:aws:iam::123456789012:policy/github-actions/epochstore-boundary-dev"] } }
+    ]
+    error_message = "dev may create roles and change their policies only with dev's boundary attached."
+  }
+
+  assert {
+    condition = alltrue(flatten([for k, p in aws_iam_policy.github : [
+      for st in jsondecode(p.policy).Statement : st.Sid == "BoundedRoles" if st.Effect == "Allow" && length(setintersection(st.Action, ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary"])) > 0
+    ]]))
+    error_message = "No other statement may grant an action that sets a role's permissions."
+  }
+
+  assert {
+    condition     = aws_iam_policy.boundary["prod"].name == "epochstore-boundary-prod" && aws_iam_policy.boundary["prod"].path == "/github-actions/"
+    error_message = "The boundaries live under /github-actions/, where no deploy role can edit them."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for st in jsondecode(aws_iam_policy.boundary["dev"].policy).Statement : st.Action if contains(flatten([st.Resource]), "*")
+      ])) == toset([
+      "s3:ListAllMyBuckets", "cloudwatch:PutMetricData",
+      "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
+    ])
+    error_message = "The boundary may allow \"*\" only for the listed actions without resource-level permissions."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for st in jsondecode(aws_iam_policy.boundary["dev"].policy).Statement : [
+        for r in flatten([st.Resource]) : r == "*" || strcontains(r, "epochstore-dev") || st.Sid == "Keys"
+      ]
+    ]))
+    error_message = "dev's boundary may name only dev's resources (keys by tag)."
+  }
+}
