@@ -222,6 +222,14 @@ locals {
           resources = ["${local.arn}:apigateway:*::/apis/*", "${local.arn}:apigateway:*::/domainnames/*"]
           condition = local.tagged[s]
         },
+        {
+          # Tag changes go to /tags/<resource ARN>, which carries no tags of its own; the guards
+          # policy keeps Environment and Project out of reach, so only other tags can change.
+          sid       = "ApiTags"
+          read      = []
+          write     = ["apigateway:POST", "apigateway:DELETE"]
+          resources = ["${local.arn}:apigateway:*::/tags/*"]
+        },
       ],
       # DNS and certificates only for environments with a hosted zone.
       [for st in [

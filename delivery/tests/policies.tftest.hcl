@@ -149,6 +149,8 @@ run "environments_do_not_overlap" {
         # Route53: change ids and health checks have no names and no tag conditions.
         "arn:aws:route53:::change/* {}",
         "arn:aws:route53:::healthcheck/* {}",
+        # Tagging an API or domain: Environment and Project are guarded (guards policy).
+        "arn:aws:apigateway:*::/tags/* {}",
     ])
     error_message = "dev and prod roles may share only the account-wide grants listed in this test."
   }
