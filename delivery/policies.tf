@@ -207,20 +207,32 @@ locals {
     edge = concat(
       [
         {
-          # Creating an HTTP API or a custom domain: a POST on the collection, with the environment's tags.
+          # Creating an HTTP API, a stage or a custom domain: a POST on the collection, with the environment's tags.
           sid       = "ApiCreate"
           read      = []
           write     = ["apigateway:POST"]
-          resources = ["${local.arn}:apigateway:*::/apis", "${local.arn}:apigateway:*::/domainnames"]
+          resources = ["${local.arn}:apigateway:*::/apis", "${local.arn}:apigateway:*::/apis/*/stages", "${local.arn}:apigateway:*::/domainnames"]
           condition = local.creates_tagged[s]
         },
         {
-          # API and domain ids are random: tags decide (routes, integrations, stages and mappings are authorised with their API's or domain's tags).
+          # API and domain ids are random: tags decide. APIs, stages and domain names carry tags, and API
+          # mappings are authorised with their domain name's.
           sid       = "Apis"
           read      = ["apigateway:GET"]
           write     = ["apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"]
           resources = ["${local.arn}:apigateway:*::/apis/*", "${local.arn}:apigateway:*::/domainnames/*"]
           condition = local.tagged[s]
+        },
+        {
+          # HTTP API routes, integrations and deployments can carry no tags (API Gateway's tag inheritance
+          # is for REST APIs only), so they are matched by kind, in any API of the account.
+          sid   = "ApiRoutes"
+          read  = ["apigateway:GET"]
+          write = ["apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"]
+          resources = flatten([for kind in ["routes", "integrations", "deployments"] : [
+            "${local.arn}:apigateway:*::/apis/*/${kind}",
+            "${local.arn}:apigateway:*::/apis/*/${kind}/*",
+          ]])
         },
         {
           # Tag changes go to /tags/<resource ARN>, which carries no tags of its own; the guards

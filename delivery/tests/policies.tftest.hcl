@@ -151,6 +151,13 @@ run "environments_do_not_overlap" {
         "arn:aws:route53:::healthcheck/* {}",
         # Tagging an API or domain: Environment and Project are guarded (guards policy).
         "arn:aws:apigateway:*::/tags/* {}",
+        # HTTP API routes, integrations and deployments carry no tags.
+        "arn:aws:apigateway:*::/apis/*/routes {}",
+        "arn:aws:apigateway:*::/apis/*/routes/* {}",
+        "arn:aws:apigateway:*::/apis/*/integrations {}",
+        "arn:aws:apigateway:*::/apis/*/integrations/* {}",
+        "arn:aws:apigateway:*::/apis/*/deployments {}",
+        "arn:aws:apigateway:*::/apis/*/deployments/* {}",
     ])
     error_message = "dev and prod roles may share only the account-wide grants listed in this test."
   }
