@@ -310,11 +310,17 @@ locals {
         resources = [for p in local.prefixes[s] : "${local.arn}:cloudwatch::${local.account}:dashboard/${p}-*"]
       },
       {
-        # <prefix>-* also matches the topics' subscriptions (<topic ARN>:<id>).
         sid       = "Topics"
-        read      = ["sns:GetTopicAttributes", "sns:GetSubscriptionAttributes", "sns:GetDataProtectionPolicy", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource"]
-        write     = ["sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe", "sns:SetSubscriptionAttributes", "sns:TagResource", "sns:UntagResource"]
+        read      = ["sns:GetTopicAttributes", "sns:GetDataProtectionPolicy", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource"]
+        write     = ["sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:UntagResource"]
         resources = [for p in local.prefixes[s] : "${local.arn}:sns:*:${local.account}:${p}-*"]
+      },
+      {
+        # SNS has no subscription resource type: these have no resource-level permissions (alarm_email's subscription).
+        sid       = "Subscriptions"
+        read      = ["sns:GetSubscriptionAttributes"]
+        write     = ["sns:SetSubscriptionAttributes", "sns:Unsubscribe"]
+        resources = ["*"]
       },
       {
         sid       = "Canaries"

@@ -34,6 +34,7 @@ run "star_only_for_actions_without_resource_level_permissions" {
       "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies", "application-autoscaling:DescribeScalingActivities",
       "route53:ListHostedZones", "route53:ListHostedZonesByName", "route53:CreateHealthCheck",
       "acm:RequestCertificate",
+      "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:Unsubscribe",
     ])
     error_message = "An Allow statement on \"*\" must hold only the listed actions that have no resource-level permissions."
   }
