@@ -12,9 +12,10 @@
 # call must find them (aws:ResourceTag). The `guards` policy denies changing
 # or removing those two tags, which would move a resource between environments.
 #
-# `Resource = "*"` appears only for actions that the Service Authorization
-# Reference lists without a resource type (no resource-level permissions);
-# each one says so next to it. tests/policies.tftest.hcl asserts that set.
+# An Allow on `Resource = "*"` appears only for actions that the Service
+# Authorization Reference lists without a resource type (no resource-level
+# permissions); each one says so next to it, and tests/policies.tftest.hcl
+# asserts that set. The guards are Denies, so their "*" takes away, never grants.
 
 locals {
   account = data.aws_caller_identity.current.account_id
