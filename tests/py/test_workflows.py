@@ -7,8 +7,10 @@ expressions and the shell in `run:`; this checks the delivery rules.)"""
 from __future__ import annotations
 
 import glob
+import json
 import os
 import re
+import subprocess
 
 import pytest
 import yaml
@@ -180,3 +182,28 @@ def test_advisories_are_checked_in_ci():
     jobs = workflow("ci.yml")["jobs"]
     deny = [s for s in steps(jobs["advisories"]) if uses(s).startswith("EmbarkStudios/cargo-deny-action@")]
     assert [s["with"]["command"] for s in deny] == ["check advisories"]
+
+
+@pytest.mark.parametrize("outputs, expected", [
+    ({"global_url": {"value": None},
+      "regional_urls": {"value": {"eu-central-1": "https://a.example", "eu-west-3": "https://b.example"}}},
+     ["https://a.example", "https://b.example"]),
+    ({"global_url": {"value": "https://api.example.com"},
+      "regional_urls": {"value": {"eu-central-1": "https://a.example", "eu-west-3": "https://b.example"}}},
+     ["https://api.example.com", "https://a.example", "https://b.example"]),
+])
+def test_the_smoke_test_gets_the_global_and_every_regional_url(tmp_path, outputs, expected):
+    """The apply job's URL step, run as GitHub runs it, against a stand-in `terraform output -json`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "terraform").write_text(f"#!/bin/sh\ncat <<'JSON'\n{json.dumps(outputs)}\nJSON\n")
+    (bin_dir / "terraform").chmod(0o755)
+    github_output = tmp_path / "github_output"
+    apply = workflow("deploy-environment.yml")["jobs"]["apply"]
+    script = next(s["run"] for s in steps(apply) if s.get("id") == "urls")
+    subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], check=True, timeout=30,
+                   env=dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", GITHUB_OUTPUT=str(github_output)))
+    values = dict(line.split("=", 1) for line in github_output.read_text().splitlines())
+    assert values == {"all": " ".join(expected), "first": expected[0]}
+    assert apply["outputs"]["urls"] == "${{ steps.urls.outputs.all }}"
+    assert apply["environment"]["url"] == "${{ steps.urls.outputs.first }}"
