@@ -251,3 +251,39 @@ run "roles_are_created_only_inside_the_environment_boundary" {
     error_message = "dev's boundary may name only dev's resources (keys by tag)."
   }
 }
+
+run "tags_cannot_move_a_resource_between_environments" {
+  command = plan
+
+  assert {
+    condition = jsondecode(aws_iam_policy.github["deploy-dev/guards"].policy).Statement == [
+      {
+        Sid      = "DenyRetaggingToAnotherEnvironment"
+        Effect   = "Deny"
+        Action   = ["kms:TagResource", "apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "acm:AddTagsToCertificate", "application-autoscaling:TagResource"]
+        Resource = "*"
+        Condition = {
+          Null            = { "aws:RequestTag/Environment" = "false" }
+          StringNotEquals = { "aws:RequestTag/Environment" = ["dev"] }
+        }
+      },
+      {
+        Sid       = "DenyUntaggingEnvironment"
+        Effect    = "Deny"
+        Action    = ["kms:UntagResource", "apigateway:DELETE", "acm:RemoveTagsFromCertificate", "application-autoscaling:UntagResource"]
+        Resource  = "*"
+        Condition = { "ForAnyValue:StringEquals" = { "aws:TagKeys" = ["Environment", "Project"] } }
+      },
+    ]
+    error_message = "dev may set Environment only to dev, and remove neither Environment nor Project, on every tag-scoped kind."
+  }
+
+  assert {
+    condition = toset(flatten([for k, p in aws_iam_policy.github : [
+      for st in jsondecode(p.policy).Statement : st.Sid if can(st.Condition.StringEquals["aws:ResourceTag/Environment"])
+      ] if startswith(k, "deploy-dev/")])) == toset([
+      "Keys", "ScalableTargets", "Apis", "Certificates",
+    ])
+    error_message = "The tag-scoped statements are exactly those whose kinds the guards cover."
+  }
+}
