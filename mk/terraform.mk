@@ -1,8 +1,8 @@
 # Terraform verbs, included by the main Makefile, which provides `build`,
 # LAMBDA_DIR (absolute dir holding <function>/bootstrap.zip) and ARCH.
 #
-#   make tf-check                      fmt, validate and `terraform test` for terraform/ and remote-state/
-#   make checkov                       static analysis of both roots
+#   make tf-check                      fmt, validate and `terraform test` for every root (TF_ROOTS)
+#   make checkov                       static analysis of every root
 #   make plan [TFVARS=file]            build, then show what deploy would change
 #   make deploy [TFVARS=file]          build, then apply terraform/ (backend from terraform/backend.hcl)
 #   make failover REGION=eu-west-3     health function of REGION answers 503: Route53 drains it
@@ -22,7 +22,7 @@
 TERRAFORM ?= terraform
 CHECKOV ?= .venv-checkov/bin/checkov
 TF_DIR ?= terraform
-TF_ROOTS := terraform remote-state
+TF_ROOTS := terraform remote-state delivery
 ENV ?=
 TFVARS ?= $(if $(ENV),$(TF_DIR)/envs/$(ENV).tfvars,$(TF_DIR)/terraform.tfvars)
 TF_OFFLINE_DRILL ?=
@@ -40,7 +40,7 @@ TF_VARS = -var-file=$(abspath $(TFVARS)) -var lambda_package_dir=$(LAMBDA_DIR) -
 
 .PHONY: tf-check checkov plan deploy destroy failover recover tf-region tf-credentials tf-tfvars tf-init
 
-tf-check: ## Terraform: fmt -check, validate and terraform test, both roots (offline)
+tf-check: ## Terraform: fmt -check, validate and terraform test of terraform/, remote-state/, delivery/ (offline)
 	@for d in $(TF_ROOTS); do \
 		echo "--- terraform $$d"; \
 		$(TERRAFORM) -chdir=$$d fmt -check -recursive \
@@ -52,7 +52,7 @@ tf-check: ## Terraform: fmt -check, validate and terraform test, both roots (off
 
 # One checkov run per root: checkov 3.3.30 given two -d scans the first
 # directory twice and never the second.
-checkov: ## checkov on terraform/ and remote-state/: no failed check allowed
+checkov: ## checkov on terraform/, remote-state/, delivery/: no failed check allowed
 	@for d in $(TF_ROOTS); do \
 		echo "--- checkov $$d"; \
 		$(CHECKOV) -d $$d --framework terraform --quiet --compact --skip-download || exit 1; \

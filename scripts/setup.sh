@@ -27,6 +27,7 @@ declare -A package_of=(
   [chromium]=chromium [chromedriver]=chromium-driver  # browser suite (headless)
   [node]=nodejs                                       # canary script suite
   [curl]=curl [unzip]=unzip                           # make verbs, artifact checks
+  [jq]=jq                                             # the deploy workflow's URL step, run by its test
   [readelf]=binutils [objdump]=binutils               # artifact checks (architecture, glibc)
 )
 # A Google Chrome (as on GitHub's runners) serves the browser suite as well.

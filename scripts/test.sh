@@ -45,10 +45,13 @@ suite "SBOM of each zip (CycloneDX, Cargo.lock versions)" pytest_suite tests/py/
 suite "runtime end-to-end (bootstrap under the Runtime API emulator)" pytest_suite tests/py/test_runtime_e2e.py
 suite "build: local emulation (debug, what make run starts)" cargo build -p epochstore-local --quiet
 suite "local emulation and failover drill" pytest_suite tests/py/test_local_failover.py tests/py/test_local_lifecycle.py
+suite "smoke script (scripts/smoke.sh) against the local emulation" pytest_suite tests/py/test_smoke.py
 suite "browser (headless Chromium)" pytest_suite tests/py/test_local_browser.py
 suite "reliability (bad input, 5,000-request loads, failover under load, store outage)" pytest_suite tests/py/test_reliability.py
 suite "terraform fmt, validate, test" make tf-check
 suite "checkov" make checkov
+suite "workflows: actionlint" actionlint
+suite "workflows: pinned actions, permissions, one build" pytest_suite tests/py/test_workflows.py
 suite "offline deploy drill (make deploy, failover, recover, destroy)" scripts/deploy-drill.sh
 
 if ((failed)); then

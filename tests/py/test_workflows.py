@@ -1,0 +1,209 @@
+"""The GitHub Actions workflows, read as data: every action pinned to a commit,
+least-privilege tokens, OIDC only where AWS credentials are configured, one
+deploy per environment at a time, prod behind its GitHub environment, and the
+Lambda zips built once and never rebuilt. (actionlint checks syntax,
+expressions and the shell in `run:`; this checks the delivery rules.)"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import subprocess
+
+import pytest
+import yaml
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+WORKFLOWS = sorted(glob.glob(os.path.join(REPO, ".github", "workflows", "*.yml")))
+ACTIONS = sorted(glob.glob(os.path.join(REPO, ".github", "actions", "*", "action.yml")))
+CREDENTIALS_ACTION = "aws-actions/configure-aws-credentials"
+VERIFIED_ZIPS_ACTION = "./.github/actions/terraform-env"
+
+
+def load(path: str) -> dict:
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def workflow(name: str) -> dict:
+    return load(os.path.join(REPO, ".github", "workflows", name))
+
+
+def all_jobs() -> list[tuple[str, str, dict]]:
+    return [(os.path.basename(path), name, job) for path in WORKFLOWS for name, job in load(path)["jobs"].items()]
+
+
+def steps(job: dict) -> list[dict]:
+    return job.get("steps", [])
+
+
+def uses(step: dict) -> str:
+    return step.get("uses", "")
+
+
+def configures_credentials(job: dict) -> bool:
+    """A step of the job, or of the local reusable workflow it calls, assumes an AWS role."""
+    if job.get("uses", "").startswith("./"):
+        called = load(os.path.join(REPO, job["uses"]))
+        return any(configures_credentials(j) for j in called["jobs"].values())
+    return any(uses(s).startswith(CREDENTIALS_ACTION + "@") for s in steps(job))
+
+
+def run_lines(job: dict) -> list[str]:
+    return [line for s in steps(job) for line in s.get("run", "").splitlines()]
+
+
+def test_the_files_are_there():
+    names = {os.path.basename(p) for p in WORKFLOWS}
+    assert {"ci.yml", "deploy.yml", "deploy-environment.yml"} <= names
+    assert [os.path.relpath(p, REPO) for p in ACTIONS] == [".github/actions/terraform-env/action.yml"]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=lambda p: os.path.relpath(p, REPO))
+def test_every_action_is_pinned_to_a_commit_with_its_version_beside_it(path):
+    with open(path, encoding="utf-8") as f:
+        lines = [line for line in f if re.match(r"^\s*(-\s+)?uses:", line)]
+    assert lines
+    for line in lines:
+        m = re.match(r"^\s*(?:-\s+)?uses:\s*(\S+)\s*(?:#\s*(\S+))?\s*$", line)
+        assert m, line
+        ref, version = m.groups()
+        if ref.startswith("./"):
+            continue
+        assert re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}", ref), f"not pinned to a commit: {line}"
+        assert version and re.fullmatch(r"v\d+(\.\d+)*|stable", version), f"no version comment: {line}"
+
+
+def test_one_commit_per_action():
+    """The same action at the same version everywhere (a bump updates every file)."""
+    pins: dict[str, set[str]] = {}
+    for path in WORKFLOWS + ACTIONS:
+        with open(path, encoding="utf-8") as f:
+            for action, sha in re.findall(r"uses:\s*([^@\s]+)@([0-9a-f]{40})", f.read()):
+                pins.setdefault(action, set()).add(sha)
+    assert pins and all(len(shas) == 1 for shas in pins.values()), pins
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=os.path.basename)
+def test_the_token_has_no_default_permissions(path):
+    assert load(path)["permissions"] == {}
+
+
+def test_every_job_has_explicit_permissions():
+    for file, name, job in all_jobs():
+        assert isinstance(job.get("permissions"), dict), f"{file} {name}: no permissions"
+        assert job["permissions"].get("contents") == "read", f"{file} {name}"
+        assert set(job["permissions"]) <= {"contents", "id-token"}, f"{file} {name}: {job['permissions']}"
+
+
+def test_id_token_only_where_credentials_are_configured():
+    with_token = set()
+    for file, name, job in all_jobs():
+        has_token = job["permissions"].get("id-token") == "write"
+        assert has_token == configures_credentials(job), f"{file} {name}"
+        if has_token:
+            with_token.add((file, name))
+    assert with_token == {("deploy.yml", "plan"), ("deploy.yml", "deploy-dev"), ("deploy.yml", "deploy-prod"),
+                          ("deploy-environment.yml", "apply")}
+
+
+def test_deploy_roles_come_from_the_environment_and_the_plan_role_from_the_repository():
+    plan = workflow("deploy.yml")["jobs"]["plan"]
+    apply = workflow("deploy-environment.yml")["jobs"]["apply"]
+    role = {name: [s["with"]["role-to-assume"] for s in steps(job) if uses(s).startswith(CREDENTIALS_ACTION)]
+            for name, job in (("plan", plan), ("apply", apply))}
+    assert role == {"plan": ["${{ vars.AWS_PLAN_ROLE_ARN }}"], "apply": ["${{ vars.AWS_ROLE_ARN }}"]}
+    # AWS_ROLE_ARN is an environment variable: only a job in a GitHub environment can read it.
+    assert apply["environment"]["name"] == "${{ inputs.environment }}"
+    assert "environment" not in plan
+
+
+def test_apply_runs_once_per_environment_and_is_never_cancelled():
+    apply = workflow("deploy-environment.yml")["jobs"]["apply"]
+    assert apply["concurrency"] == {"group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False}
+    assert any(re.search(r"\bmake\b.*\bdeploy\b", line) for line in run_lines(apply))
+
+
+def test_dev_then_prod_in_their_github_environments():
+    jobs = workflow("deploy.yml")["jobs"]
+    callers = {name: job for name, job in jobs.items() if job.get("uses") == "./.github/workflows/deploy-environment.yml"}
+    assert {name: job["with"]["environment"] for name, job in callers.items()} == {"deploy-dev": "dev", "deploy-prod": "prod"}
+    assert "deploy-dev" in jobs["deploy-prod"]["needs"], "prod must wait for dev's apply and smoke test"
+    assert jobs["deploy-dev"]["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    called = workflow("deploy-environment.yml")["jobs"]
+    assert called["smoke"]["needs"] == "apply"
+    assert any("scripts/smoke.sh" in line for line in run_lines(called["smoke"]))
+
+
+def test_pull_requests_plan_every_environment_read_only():
+    plan = workflow("deploy.yml")["jobs"]["plan"]
+    assert plan["if"].startswith("github.event_name == 'pull_request'")
+    assert plan["strategy"]["matrix"]["environment"] == ["dev", "prod"]
+    assert "-lock=false" in plan["env"]["TF_CLI_ARGS_plan"]
+    assert any("GITHUB_STEP_SUMMARY" in line for line in run_lines(plan))
+
+
+def test_zips_are_built_once_and_never_rebuilt():
+    """Only deploy.yml's build job compiles; every other delivery job runs make with -o build."""
+    for file in ("deploy.yml", "deploy-environment.yml"):
+        for name, job in workflow(file)["jobs"].items():
+            lines = run_lines(job)
+            if (file, name) == ("deploy.yml", "build"):
+                assert "make build" in lines
+                continue
+            assert not any(re.search(r"\bcargo\b", line) for line in lines), f"{file} {name}"
+            assert not any(uses(s).startswith("dtolnay/rust-toolchain@") for s in steps(job)), f"{file} {name}"
+            for line in lines:
+                if re.search(r"\bmake\b", line):
+                    assert re.search(r"\bmake -o build (plan|deploy)\b", line), f"{file} {name}: {line}"
+    action = load(ACTIONS[0])
+    assert not any(re.search(r"\b(cargo|make)\b", s.get("run", "")) for s in action["runs"]["steps"])
+
+
+def test_zips_are_verified_before_terraform_runs():
+    build = workflow("deploy.yml")["jobs"]["build"]
+    assert any("sha256sum" in line and "SHA256SUMS" in line for line in run_lines(build))
+    assert build["outputs"]["sha256sums"] == "${{ steps.checksums.outputs.sha256sums }}"
+    for file, name in (("deploy.yml", "plan"), ("deploy-environment.yml", "apply")):
+        job_steps = steps(workflow(file)["jobs"][name])
+        verified = [i for i, s in enumerate(job_steps) if uses(s) == VERIFIED_ZIPS_ACTION]
+        make = [i for i, s in enumerate(job_steps) if re.search(r"\bmake\b", s.get("run", ""))]
+        assert len(verified) == 1 and make and verified[0] < make[0], f"{file} {name}"
+        assert job_steps[verified[0]]["with"]["sha256sums"] in (
+            "${{ needs.build.outputs.sha256sums }}", "${{ inputs.sha256sums }}")
+    checks = " ".join(s.get("run", "") for s in load(ACTIONS[0])["runs"]["steps"])
+    assert 'diff <(printf \'%s\\n\' "$EXPECTED") SHA256SUMS' in checks
+    assert "sha256sum --check --strict SHA256SUMS" in checks
+
+
+def test_advisories_are_checked_in_ci():
+    jobs = workflow("ci.yml")["jobs"]
+    deny = [s for s in steps(jobs["advisories"]) if uses(s).startswith("EmbarkStudios/cargo-deny-action@")]
+    assert [s["with"]["command"] for s in deny] == ["check advisories"]
+
+
+@pytest.mark.parametrize("outputs, expected", [
+    ({"global_url": {"value": None},
+      "regional_urls": {"value": {"eu-central-1": "https://a.example", "eu-west-3": "https://b.example"}}},
+     ["https://a.example", "https://b.example"]),
+    ({"global_url": {"value": "https://api.example.com"},
+      "regional_urls": {"value": {"eu-central-1": "https://a.example", "eu-west-3": "https://b.example"}}},
+     ["https://api.example.com", "https://a.example", "https://b.example"]),
+])
+def test_the_smoke_test_gets_the_global_and_every_regional_url(tmp_path, outputs, expected):
+    """The apply job's URL step, run as GitHub runs it, against a stand-in `terraform output -json`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "terraform").write_text(f"#!/bin/sh\ncat <<'JSON'\n{json.dumps(outputs)}\nJSON\n")
+    (bin_dir / "terraform").chmod(0o755)
+    github_output = tmp_path / "github_output"
+    apply = workflow("deploy-environment.yml")["jobs"]["apply"]
+    script = next(s["run"] for s in steps(apply) if s.get("id") == "urls")
+    subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], check=True, timeout=30,
+                   env=dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", GITHUB_OUTPUT=str(github_output)))
+    values = dict(line.split("=", 1) for line in github_output.read_text().splitlines())
+    assert values == {"all": " ".join(expected), "first": expected[0]}
+    assert apply["outputs"]["urls"] == "${{ steps.urls.outputs.all }}"
+    assert apply["environment"]["url"] == "${{ steps.urls.outputs.first }}"
