@@ -90,11 +90,12 @@ module "region" {
   source   = "./modules/region"
   for_each = toset(var.regions)
 
-  name         = local.name
-  region       = each.key
-  peer_regions = [for r in var.regions : r if r != each.key]
-  account_id   = local.account_id
-  partition    = data.aws_partition.current.partition
+  name                     = local.name
+  region                   = each.key
+  peer_regions             = [for r in var.regions : r if r != each.key]
+  permissions_boundary_arn = var.permissions_boundary_arn
+  account_id               = local.account_id
+  partition                = data.aws_partition.current.partition
 
   kms_key_arn = aws_kms_key.regional[each.key].arn
   table_name  = aws_dynamodb_table.this.name

@@ -315,7 +315,18 @@ variable "jwt_audience" {
 }
 
 variable "tags" {
-  description = "Tags applied to every resource through the provider's default_tags (plus Environment when environment is set)."
+  description = "Extra tags for every resource, through the provider's default_tags. Project (= name) and Environment (when set) are always added and win: delivery/'s deploy roles are scoped by them."
   type        = map(string)
-  default     = { project = "epochstore" }
+  default     = {}
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary for every IAM role this configuration creates; null for none. Set it to delivery/'s permissions_boundary_arns[<environment>] when a deploy role applies: those roles may create roles only with it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN (arn:aws:iam::<account>:policy/...) or null."
+  }
 }

@@ -19,6 +19,6 @@ provider "aws" {
   region = var.regions[0]
 
   default_tags {
-    tags = merge(var.tags, var.environment == "" ? {} : { Environment = var.environment })
+    tags = merge(var.tags, { Project = var.name }, var.environment == "" ? {} : { Environment = var.environment })
   }
 }

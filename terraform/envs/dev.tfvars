@@ -25,3 +25,8 @@ deletion_protection = false
 # A low ceiling bounds what a stray load test or scanner can spend.
 api_throttling_burst_limit = 100
 api_throttling_rate_limit  = 50
+
+# When delivery/'s deploy role applies this environment (the pipeline), every
+# IAM role here must carry its boundary: delivery's output
+# permissions_boundary_arns["dev"].
+# permissions_boundary_arn = "arn:aws:iam::123456789012:policy/github-actions/epochstore-boundary-dev"

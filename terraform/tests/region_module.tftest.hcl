@@ -114,6 +114,32 @@ run "least_privilege_roles" {
   }
 }
 
+run "permissions_boundary" {
+  module {
+    source = "./modules/region"
+  }
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/github-actions/epochstore-boundary-dev"
+  }
+
+  assert {
+    condition     = alltrue([for r in aws_iam_role.lambda : r.permissions_boundary == "arn:aws:iam::123456789012:policy/github-actions/epochstore-boundary-dev"])
+    error_message = "Every function role carries the boundary delivery/'s deploy roles require."
+  }
+}
+
+run "no_permissions_boundary_by_default" {
+  module {
+    source = "./modules/region"
+  }
+
+  assert {
+    condition     = alltrue([for r in aws_iam_role.lambda : r.permissions_boundary == null])
+    error_message = "Without permissions_boundary_arn the roles have no boundary."
+  }
+}
+
 run "functions_api_logs" {
   module {
     source = "./modules/region"

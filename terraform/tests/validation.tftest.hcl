@@ -110,3 +110,13 @@ run "valid_three_regions_and_domain" {
     alarm_email = "ops@example.com"
   }
 }
+
+run "rejects_a_boundary_that_is_not_a_policy_arn" {
+  command = plan
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:role/not-a-policy"
+  }
+
+  expect_failures = [var.permissions_boundary_arn]
+}

@@ -58,7 +58,8 @@ resource "aws_cloudwatch_log_group" "lambda" {
 resource "aws_iam_role" "lambda" {
   for_each = local.function_names
 
-  name = "${each.value}-${var.region}"
+  name                 = "${each.value}-${var.region}"
+  permissions_boundary = var.permissions_boundary_arn
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -101,6 +101,12 @@ variable "alarm_email" {
   type        = string
 }
 
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of every IAM role the module creates; null for none."
+  type        = string
+  default     = null
+}
+
 variable "jwt_authorizer" {
   description = "Issuer (https URL) and accepted audiences of the JWTs that write routes require; null (default): every route is public."
   type = object({
