@@ -114,6 +114,62 @@ variable "retention_days" {
   }
 }
 
+variable "consistency_mode" {
+  description = "Global table consistency. EVENTUAL (default): multi-region eventual consistency (MREC), any number of regions, asynchronous replication (RPO = replication lag, typically under a second). STRONG: multi-region strong consistency (MRSC), RPO 0 and cross-region exactly-once idempotency, at higher write latency; exactly three regions of one MRSC region set (or two plus witness_region), no TTL. Fixed at creation: switching modes means a new, empty table."
+  type        = string
+  default     = "EVENTUAL"
+
+  validation {
+    condition     = contains(["EVENTUAL", "STRONG"], var.consistency_mode)
+    error_message = "consistency_mode must be EVENTUAL or STRONG."
+  }
+
+  # Cross-checks live here rather than on witness_region: two variables
+  # validating against each other form a cycle.
+  validation {
+    condition     = var.consistency_mode == "STRONG" || var.witness_region == ""
+    error_message = "witness_region applies only to consistency_mode = STRONG: an MREC table has no witness."
+  }
+
+  validation {
+    condition     = var.consistency_mode != "STRONG" || var.witness_region != "" || length(var.regions) == 3
+    error_message = "consistency_mode = STRONG (MRSC) needs exactly three regions: three in regions, or two in regions plus witness_region."
+  }
+
+  validation {
+    condition     = var.consistency_mode != "STRONG" || var.witness_region == "" || length(var.regions) == 2
+    error_message = "witness_region replaces the third replica of an MRSC table: use it with exactly two regions."
+  }
+
+  validation {
+    condition = var.consistency_mode != "STRONG" || anytrue([
+      for set in values(local.mrsc_region_sets) : alltrue([for r in concat(var.regions, compact([var.witness_region])) : contains(set, r)])
+    ])
+    error_message = "consistency_mode = STRONG (MRSC) needs every region and the witness in one MRSC region set: US (us-east-1, us-east-2, us-west-2), EU (eu-west-1, eu-west-2, eu-west-3, eu-central-1) or AP (ap-northeast-1, ap-northeast-2, ap-northeast-3)."
+  }
+
+  validation {
+    condition     = var.consistency_mode != "STRONG" || var.retention_days == 0
+    error_message = "consistency_mode = STRONG (MRSC) does not support TTL, so records would never expire: set retention_days = 0."
+  }
+}
+
+variable "witness_region" {
+  description = "consistency_mode = STRONG with two regions: the region of the MRSC witness, which takes part in the write quorum but serves no reads or writes (no storage or write cost). Empty (default) for three full replicas or for EVENTUAL."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.witness_region == "" || can(regex("^[a-z]{2}-[a-z]+-[0-9]$", var.witness_region))
+    error_message = "witness_region must be empty or an AWS region name such as eu-west-1."
+  }
+
+  validation {
+    condition     = !contains(var.regions, var.witness_region)
+    error_message = "witness_region must differ from every region in regions."
+  }
+}
+
 variable "write_shards" {
   description = "Number of partition-key shards the writer spreads records over (WRITE_SHARDS); readers merge them."
   type        = number
