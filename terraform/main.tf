@@ -124,6 +124,7 @@ module "region" {
   memory_size             = var.lambda_memory_size
   timeout                 = var.lambda_timeout
   provisioned_concurrency = var.provisioned_concurrency
+  tracing_mode            = var.tracing_mode
   environment = {
     TABLE_NAME     = aws_dynamodb_table.this.name
     WRITE_SHARDS   = tostring(var.write_shards)

@@ -231,6 +231,17 @@ variable "provisioned_concurrency" {
   }
 }
 
+variable "tracing_mode" {
+  description = "X-Ray tracing of every function: Active (default; Lambda samples requests, about 1 a second plus 5 % of the rest) or PassThrough (only requests whose caller sent a sampled X-Amzn-Trace-Id). HTTP APIs have no X-Ray setting of their own; they pass the header through."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be Active or PassThrough (Lambda's two modes; PassThrough records nothing unless a caller samples)."
+  }
+}
+
 variable "log_retention_days" {
   description = "Retention of the Lambda and API access log groups."
   type        = number

@@ -34,6 +34,18 @@ locals {
     )
   }
 
+  # The one statement with Resource "*": X-Ray's write actions have no
+  # resource-level permissions (the Service Authorization Reference lists no
+  # resource type for them), so "*" is the only resource they accept. Exactly
+  # these two actions, nothing else; needed in both tracing modes, since
+  # PassThrough still records requests whose caller sampled them.
+  xray_write = {
+    Sid      = "XRayWriteNoResourceLevelPermissions"
+    Effect   = "Allow"
+    Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    Resource = "*"
+  }
+
   arn_prefix     = "arn:${var.partition}"
   log_group_arns = { for f, n in local.function_names : f => "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:/aws/lambda/${n}" }
   live           = var.provisioned_concurrency > 0
@@ -106,6 +118,7 @@ resource "aws_iam_role_policy" "lambda" {
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = ["${local.log_group_arns[each.key]}:*"]
       },
+      local.xray_write,
     ]
   })
 }
@@ -135,6 +148,10 @@ resource "aws_lambda_function" "this" {
     log_group  = aws_cloudwatch_log_group.lambda[each.key].name
   }
 
+  tracing_config {
+    mode = var.tracing_mode
+  }
+
   # The role's inline policy must exist before the first invocation logs.
   depends_on = [aws_iam_role_policy.lambda]
 
@@ -142,7 +159,6 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_272:no code signing: zips come from the reproducible cargo-lambda build and the offline toolchain has no signer profile
   #checkov:skip=CKV_AWS_116:no DLQ: API Gateway invokes synchronously, errors go back to the client; a DLQ only serves async invocations
   #checkov:skip=CKV_AWS_115:no reserved concurrency: API throttling bounds load, and a cap would shed traffic in the region absorbing a failover
-  #checkov:skip=CKV_AWS_50:X-Ray off: its write actions need Resource "*", which the least-privilege roles forbid; latency comes from JSON logs and metrics
 }
 
 resource "aws_lambda_alias" "live" {
@@ -179,6 +195,9 @@ resource "aws_cloudwatch_log_group" "api_access" {
   #checkov:skip=CKV_AWS_338:retention is the log_retention_days variable (default 30 days to bound cost); set 365 where compliance asks for a year
 }
 
+# HTTP APIs have no X-Ray setting (unlike REST API stages' xray_tracing_enabled):
+# the stage passes the caller's X-Amzn-Trace-Id through to Lambda, which
+# samples (Active) or follows the caller's decision (PassThrough).
 resource "aws_apigatewayv2_stage" "default" {
   region      = var.region
   api_id      = aws_apigatewayv2_api.this.id

@@ -66,6 +66,17 @@ variable "provisioned_concurrency" {
   type        = number
 }
 
+variable "tracing_mode" {
+  description = "X-Ray tracing of the functions: Active (Lambda samples requests) or PassThrough (only requests whose caller sampled them)."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be Active or PassThrough."
+  }
+}
+
 variable "environment" {
   description = "Environment shared by the three functions (TABLE_NAME, WRITE_SHARDS, RETENTION_DAYS)."
   type        = map(string)
