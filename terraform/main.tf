@@ -125,6 +125,7 @@ module "region" {
   timeout                 = var.lambda_timeout
   provisioned_concurrency = var.provisioned_concurrency
   tracing_mode            = var.tracing_mode
+  canary                  = local.canary
   environment = {
     TABLE_NAME     = aws_dynamodb_table.this.name
     WRITE_SHARDS   = tostring(var.write_shards)

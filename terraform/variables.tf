@@ -326,6 +326,45 @@ variable "health_check_regions" {
   }
 }
 
+variable "canaries_enabled" {
+  description = "CloudWatch Synthetics canaries: one per region on its API URL and, with domain_name, one on the global URL, each storing a record, finding it in the listing and checking /health every canary_rate_minutes, with an alarm on failure. The zip comes from `make build` (<lambda_package_dir>/canary/epochstore-canary.zip)."
+  type        = bool
+  default     = true
+}
+
+variable "canary_rate_minutes" {
+  description = "Minutes between canary runs (1 to 60). Every run is one POST, one or more GETs of the listing and one /health, billed as a canary run (see the README's cost section)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.canary_rate_minutes >= 1 && var.canary_rate_minutes <= 60 && floor(var.canary_rate_minutes) == var.canary_rate_minutes
+    error_message = "canary_rate_minutes must be a whole number from 1 to 60."
+  }
+}
+
+variable "canary_runtime_version" {
+  description = "Synthetics runtime of the canaries: a current syn-nodejs-puppeteer version (AWS deprecates old ones; the script supports the @aws/synthetics-puppeteer namespace of 13.1+ and the legacy one)."
+  type        = string
+  default     = "syn-nodejs-puppeteer-15.0"
+
+  validation {
+    condition     = can(regex("^syn-nodejs-puppeteer-[0-9]+\\.[0-9]+$", var.canary_runtime_version))
+    error_message = "canary_runtime_version must be a syn-nodejs-puppeteer-N.M runtime (the script is a Node.js canary)."
+  }
+}
+
+variable "canary_retention_days" {
+  description = "Days Synthetics keeps canary run results and the artifact buckets keep their objects (1 to 455)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.canary_retention_days >= 1 && var.canary_retention_days <= 455 && floor(var.canary_retention_days) == var.canary_retention_days
+    error_message = "canary_retention_days must be a whole number from 1 to 455 (Synthetics' limit)."
+  }
+}
+
 variable "alarm_email" {
   description = "E-mail address subscribed to every alarm topic (confirm the subscription mail). Empty: no subscription."
   type        = string

@@ -41,3 +41,8 @@ output "routes" {
   description = "Route key => function key."
   value       = { for k, r in aws_apigatewayv2_route.this : k => local.routes[k] }
 }
+
+output "canary_name" {
+  description = "Name of this region's canary; null without one."
+  value       = one(module.canary[*].name)
+}

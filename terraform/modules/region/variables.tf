@@ -123,3 +123,17 @@ variable "autoscaling" {
   })
   default = null
 }
+
+variable "canary" {
+  description = "Synthetics canary against this region's API (modules/canary): package, rate, runtime and retention; null for none."
+  type = object({
+    package = object({
+      filename = string
+      hash     = string
+    })
+    rate_minutes    = number
+    runtime_version = string
+    retention_days  = number
+  })
+  default = null
+}
