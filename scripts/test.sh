@@ -45,6 +45,7 @@ suite "build: local emulation (debug, what make run starts)" cargo build -p epoc
 suite "local emulation and failover drill" pytest_suite tests/py/test_local_failover.py tests/py/test_local_lifecycle.py
 suite "browser (headless Chromium)" pytest_suite tests/py/test_local_browser.py
 suite "reliability (bad input, 5,000-request loads, failover under load, store outage)" pytest_suite tests/py/test_reliability.py
+suite "canary (node --check, node --test against the local emulation)" bash -c 'node --check canary/index.js && node --test canary/'
 suite "terraform fmt, validate, test" make tf-check
 suite "checkov" make checkov
 suite "offline deploy drill (make deploy, failover, recover, destroy)" scripts/deploy-drill.sh
