@@ -27,10 +27,18 @@ else
 $(error ARCH must be x86_64 or arm64, not "$(ARCH)")
 endif
 
-.PHONY: help venv build run local-failover local-recover test lint unit e2e bench require-region
+# cargo-deny builds once per version into the target directory (CI keeps it).
+CARGO_DENY_VERSION := 0.20.2
+CARGO_DENY := $(CARGO_TARGET_DIR)/tools/cargo-deny-$(CARGO_DENY_VERSION)/bin/cargo-deny
+
+.PHONY: help setup venv build run local-failover local-recover test deny bench require-region
 
 help: ## List the verbs
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: ## Install what make test needs: Debian packages (apt-get), Rust components, venvs, cargo-deny
+	scripts/setup.sh
+	@$(MAKE) venv $(CARGO_DENY)
 
 venv: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Project-local Python tools (moto, cargo-lambda, zig, pytest, checkov)
 
@@ -45,10 +53,11 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
 	touch $@
 
-build: $(VENV)/.installed ## Release zips for Lambda: target/lambda/<function>/bootstrap.zip and canary/epochstore-canary.zip (CARGO_TARGET_DIR honoured; ARCH=x86_64|arm64)
+build: $(VENV)/.installed ## Release zips and their SBOMs: target/lambda/<function>/{bootstrap.zip,sbom.cdx.json}, and canary/epochstore-canary.zip (CARGO_TARGET_DIR honoured; ARCH=x86_64|arm64)
 	PATH="$(VENV)/bin:$$PATH" cargo lambda build --release --output-format zip $(LAMBDA_ARCH_FLAG) \
 		$(foreach f,$(FUNCTIONS),--bin $(f))
 	scripts/check-artifacts.sh $(LAMBDA_DIR) $(ARCH) $(FUNCTIONS)
+	$(VENV)/bin/python scripts/sbom.py $(LAMBDA_DIR) $(ARCH) $(FUNCTIONS)
 	$(PYTHON) scripts/package-canary.py canary/index.js $(LAMBDA_DIR)/canary/epochstore-canary.zip
 
 run: ## Local multi-region emulation: front door on 127.0.0.1:PORT (3000), one port per region
@@ -67,7 +76,13 @@ local-recover: require-region ## Bring a local region back: REGION=…
 		|| { echo "no local emulation on port $(PORT) with region $(REGION): start it with make run" >&2; exit 1; }
 	@echo "$(REGION): STATUS=ok; the front door routes to it again once it passes its health checks"
 
-test: venv ## Everything: lint, unit, moto, runtime end-to-end, local drill, browser, Terraform, checkov, deploy drill
+test: setup ## Everything, after make setup: lint, supply chain, unit, moto, end-to-end, local drills, browser, Terraform, checkov, deploy drill
 	scripts/test.sh
+
+deny: $(CARGO_DENY) ## cargo-deny: licenses, bans, sources per deny.toml (advisories need the RustSec database: GitHub workflow)
+	$(CARGO_DENY) --locked check licenses bans sources
+
+$(CARGO_DENY):
+	env -u CARGO_TARGET_DIR cargo install --locked --quiet --root $(abspath $(dir $@)..) cargo-deny@$(CARGO_DENY_VERSION)
 
 -include mk/*.mk

@@ -2,7 +2,9 @@
 // The user's view of epochstore, from outside: store a time, find it in the
 // listing, check health. CloudWatch Synthetics runs it every minute against
 // one API URL (API_URL); `node canary/index.js URL` runs it from a laptop.
-// A run passes when it returns and fails when it throws.
+// A run passes when it returns and fails when it throws. When writes need a
+// JWT (WRITES_NEED_TOKEN=true) the canary holds no token: it checks that an
+// anonymous POST is refused with 401 and that the listing answers.
 //
 // Only Node's own http/https modules: the Synthetics runtime instruments them,
 // so with active tracing each request carries an X-Ray trace header through
@@ -58,19 +60,41 @@ function expectJson(response, status, what) {
   }
 }
 
+async function readPage(base, limit) {
+  const page = expectJson(await request('GET', `${base}/getEpochStore?limit=${limit}`), 200, 'GET /getEpochStore');
+  if (!Array.isArray(page.items)) throw new Error(`GET /getEpochStore: no items array: ${JSON.stringify(page).slice(0, 300)}`);
+  return page;
+}
+
+async function checkHealth(base) {
+  const body = expectJson(await request('GET', `${base}/health`), 200, 'GET /health');
+  if (body.status !== 'ok') throw new Error(`GET /health: status ${JSON.stringify(body.status)}`);
+  return body;
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * One canary run against `apiUrl` (no trailing slash needed). The listing is
  * read up to `listAttempts` times, `listRetryMs` apart: the POST and the GET
  * may reach different regions (or an eventually consistent read), so the new
- * record may take a moment to appear. Resolves with what it saw; throws on
- * the first failed check.
+ * record may take a moment to appear. With `writesNeedToken` the POST must
+ * be refused (401) and there is no record to look for. Resolves with what it
+ * saw; throws on the first failed check.
  */
-async function run({ apiUrl, listAttempts = 5, listRetryMs = 1000, synthetics = loadSynthetics() }) {
+async function run({ apiUrl, writesNeedToken = false, listAttempts = 5, listRetryMs = 1000, synthetics = loadSynthetics() }) {
   if (!apiUrl) throw new Error('API_URL is not set');
   const base = apiUrl.replace(/\/+$/, '');
   const step = synthetics ? (name, fn) => synthetics.executeStep(name, fn) : (_name, fn) => fn();
+
+  if (writesNeedToken) {
+    await step('store refused without a token', async () => {
+      expectJson(await request('POST', `${base}/storeEpochTime`), 401, 'POST /storeEpochTime without a token');
+    });
+    const listedBy = await step('list', async () => (await readPage(base, 1)).region);
+    const health = await step('health', () => checkHealth(base));
+    return { id: null, storedBy: null, listedBy, healthOf: health.region };
+  }
 
   const stored = await step('store', async () => {
     const record = expectJson(await request('POST', `${base}/storeEpochTime`), 201, 'POST /storeEpochTime');
@@ -82,8 +106,7 @@ async function run({ apiUrl, listAttempts = 5, listRetryMs = 1000, synthetics = 
 
   const listedBy = await step('list', async () => {
     for (let attempt = 1; ; attempt++) {
-      const page = expectJson(await request('GET', `${base}/getEpochStore?limit=100`), 200, 'GET /getEpochStore');
-      if (!Array.isArray(page.items)) throw new Error(`GET /getEpochStore: no items array: ${JSON.stringify(page).slice(0, 300)}`);
+      const page = await readPage(base, 100);
       if (page.items.some((item) => item.id === stored.id)) return page.region;
       if (attempt >= listAttempts) {
         throw new Error(`GET /getEpochStore: record ${stored.id} (stored by ${stored.region}) not listed by ${page.region} after ${attempt} reads`);
@@ -92,11 +115,7 @@ async function run({ apiUrl, listAttempts = 5, listRetryMs = 1000, synthetics = 
     }
   });
 
-  const health = await step('health', async () => {
-    const body = expectJson(await request('GET', `${base}/health`), 200, 'GET /health');
-    if (body.status !== 'ok') throw new Error(`GET /health: status ${JSON.stringify(body.status)}`);
-    return body;
-  });
+  const health = await step('health', () => checkHealth(base));
 
   return { id: stored.id, storedBy: stored.region, listedBy, healthOf: health.region };
 }
@@ -105,12 +124,13 @@ exports.run = run;
 exports.handler = async () =>
   run({
     apiUrl: process.env.API_URL,
+    writesNeedToken: process.env.WRITES_NEED_TOKEN === 'true',
     listAttempts: Number(process.env.LIST_ATTEMPTS || 5),
     listRetryMs: Number(process.env.LIST_RETRY_MS || 1000),
   });
 
 if (require.main === module) {
-  run({ apiUrl: process.argv[2] || process.env.API_URL })
+  run({ apiUrl: process.argv[2] || process.env.API_URL, writesNeedToken: process.env.WRITES_NEED_TOKEN === 'true' })
     .then((seen) => console.log(JSON.stringify({ result: 'pass', ...seen })))
     .catch((err) => {
       console.error(JSON.stringify({ result: 'fail', error: err.message }));

@@ -167,6 +167,24 @@ describe('against a misbehaving API', () => {
     }
   });
 
+  test('with JWT-protected writes: passes when an anonymous POST is refused, fails when it is accepted', async () => {
+    let status = 401;
+    const api = await fakeApi({
+      'POST /storeEpochTime': () => (status === 401 ? [401, { message: 'Unauthorized' }] : [201, record]),
+      'GET /getEpochStore': () => [200, { items: [record], region: 'fake-3' }],
+      'GET /health': () => [200, { status: 'ok', region: 'fake-3' }],
+    });
+    try {
+      const seen = await canary.run({ apiUrl: api.url, ...fast, writesNeedToken: true });
+      assert.deepEqual([seen.id, seen.listedBy, seen.healthOf], [null, 'fake-3', 'fake-3']);
+      await assert.rejects(canary.run({ apiUrl: api.url, ...fast }), /POST \/storeEpochTime: HTTP 401, expected 201/);
+      status = 201;
+      await assert.rejects(canary.run({ apiUrl: api.url, ...fast, writesNeedToken: true }), /without a token: HTTP 201, expected 401/);
+    } finally {
+      await api.close();
+    }
+  });
+
   test('fails when the store answers 503', async () => {
     const api = await fakeApi({ 'POST /storeEpochTime': () => [503, { error: { code: 'store_unavailable' } }] });
     try {

@@ -3,10 +3,18 @@
 #
 #   make tf-check                      fmt, validate and `terraform test` for terraform/ and remote-state/
 #   make checkov                       static analysis of both roots
+#   make plan [TFVARS=file]            build, then show what deploy would change
 #   make deploy [TFVARS=file]          build, then apply terraform/ (backend from terraform/backend.hcl)
 #   make failover REGION=eu-west-3     health function of REGION answers 503: Route53 drains it
 #   make recover REGION=eu-west-3      undo failover
 #   make destroy                       remove the deployment, table included
+#
+# ENV=<environment> (on plan, deploy, failover, recover, destroy): variables from
+# terraform/envs/<environment>.tfvars (unless TFVARS is given), state key
+# envs/<environment>/terraform.tfstate, Terraform data dir
+# .terraform/envs/<environment>, and -var environment=<environment>, so the
+# resource names always match the state. Without ENV: terraform.tfvars, the
+# key in backend.hcl and .terraform, as before environments.
 #
 # TF_DIR points every verb at another copy of terraform/ (the offline drill);
 # TF_OFFLINE_DRILL=1 skips the credentials check and approves automatically.
@@ -15,16 +23,22 @@ TERRAFORM ?= terraform
 CHECKOV ?= .venv-checkov/bin/checkov
 TF_DIR ?= terraform
 TF_ROOTS := terraform remote-state
-TFVARS ?= $(TF_DIR)/terraform.tfvars
+ENV ?=
+TFVARS ?= $(if $(ENV),$(TF_DIR)/envs/$(ENV).tfvars,$(TF_DIR)/terraform.tfvars)
 TF_OFFLINE_DRILL ?=
 AUTO_APPROVE ?= $(TF_OFFLINE_DRILL)
 
-TF := $(TERRAFORM) -chdir=$(TF_DIR)
+# One data dir per environment: its backend settings (state key) never serve
+# another environment, and switching ENV needs no `init -reconfigure`.
+TF_DATA := $(abspath $(TF_DIR))/.terraform$(if $(ENV),/envs/$(ENV))
+TF_STATE_KEY := envs/$(ENV)/terraform.tfstate
+TF := $(if $(ENV),TF_DATA_DIR=$(TF_DATA) )$(TERRAFORM) -chdir=$(TF_DIR)
 TF_APPROVE := $(if $(filter 1,$(AUTO_APPROVE)),-auto-approve)
 # Every apply passes the same artifact and architecture as the build.
-TF_VARS = -var-file=$(abspath $(TFVARS)) -var lambda_package_dir=$(LAMBDA_DIR) -var architecture=$(ARCH)
+TF_VARS = -var-file=$(abspath $(TFVARS)) -var lambda_package_dir=$(LAMBDA_DIR) -var architecture=$(ARCH) \
+	$(if $(ENV),-var environment=$(ENV))
 
-.PHONY: tf-check checkov deploy destroy failover recover tf-region tf-credentials tf-tfvars tf-init
+.PHONY: tf-check checkov plan deploy destroy failover recover tf-region tf-credentials tf-tfvars tf-init
 
 tf-check: ## Terraform: fmt -check, validate and terraform test, both roots (offline)
 	@for d in $(TF_ROOTS); do \
@@ -52,24 +66,30 @@ tf-credentials:
 	fi
 
 tf-tfvars:
+	@if [[ -n "$(ENV)" && "$(origin TFVARS)" == file && ! -f "$(TFVARS)" ]]; then \
+		echo "Unknown ENV=$(ENV): no $(TFVARS) (environments: $(or $(notdir $(basename $(wildcard $(TF_DIR)/envs/*.tfvars))),none))" >&2; \
+		exit 2; \
+	fi
 	@[[ -f "$(TFVARS)" ]] || { \
 		echo "$(TFVARS) is missing. Create it from the example and edit regions, domain and alarm e-mail:" >&2; \
 		echo "  cp terraform/terraform.tfvars.example terraform/terraform.tfvars" >&2; \
 		echo "or point at another file: make $(firstword $(MAKECMDGOALS)) TFVARS=path/to/file.tfvars" >&2; \
 		exit 2; }
 
-# State: terraform/backend.hcl (from remote-state's backend_config output);
-# a backend_override.tf in TF_DIR (the offline drill) needs no settings.
+# State: terraform/backend.hcl (from remote-state's backend_config output),
+# its key replaced by TF_STATE_KEY with ENV; a backend_override.tf in TF_DIR
+# (the offline drill's local backend) needs no settings, and with ENV keeps
+# the state at TF_STATE_KEY under TF_DIR.
 # Init runs again only when the configuration or backend settings changed.
-TF_INIT_STAMP := $(TF_DIR)/.terraform/terraform.tfstate
+TF_INIT_STAMP := $(TF_DATA)/terraform.tfstate
 
 tf-init: tf-credentials $(TF_INIT_STAMP)
 
 $(TF_INIT_STAMP): $(wildcard $(TF_DIR)/*.tf $(TF_DIR)/modules/*/*.tf $(TF_DIR)/backend.hcl)
 	@if [[ -f "$(TF_DIR)/backend.hcl" ]]; then \
-		$(TF) init -input=false -backend-config=backend.hcl >/dev/null; \
+		$(TF) init -input=false -backend-config=backend.hcl $(if $(ENV),-backend-config=key=$(TF_STATE_KEY)) >/dev/null; \
 	elif [[ -f "$(TF_DIR)/backend_override.tf" ]]; then \
-		$(TF) init -input=false >/dev/null; \
+		$(TF) init -input=false $(if $(ENV),-backend-config=path=$(TF_STATE_KEY)) >/dev/null; \
 	else \
 		echo "$(TF_DIR)/backend.hcl is missing. Bootstrap the state bucket once:" >&2; \
 		echo "  terraform -chdir=remote-state init && terraform -chdir=remote-state apply" >&2; \
@@ -78,11 +98,14 @@ $(TF_INIT_STAMP): $(wildcard $(TF_DIR)/*.tf $(TF_DIR)/modules/*/*.tf $(TF_DIR)/b
 	fi
 	@touch $@
 
-deploy: build tf-tfvars tf-init ## Build, then deploy to AWS (terraform/terraform.tfvars, state per terraform/backend.hcl)
+plan: tf-tfvars build tf-init ## Build, then show what deploy would change (ENV=dev|prod|…, or TFVARS=file)
+	$(TF) plan -input=false $(TF_VARS)
+
+deploy: tf-tfvars build tf-init ## Build, then deploy to AWS (terraform/terraform.tfvars; ENV=dev|prod|…: envs/<ENV>.tfvars, own state)
 	$(TF) apply -input=false $(TF_APPROVE) $(TF_VARS)
 	@$(TF) output -json | python3 -c '$(TF_URLS_PY)'
 
-destroy: tf-tfvars tf-init ## Remove the deployment, DynamoDB data included (lifts deletion protection first)
+destroy: tf-tfvars tf-init ## Remove the deployment, DynamoDB data included (lifts deletion protection first; ENV=…)
 	@echo "Lifting DynamoDB deletion protection, then destroying everything in $(TF_DIR)."
 	$(TF) apply -input=false $(TF_APPROVE) $(TF_VARS) -var deletion_protection=false
 	$(TF) destroy -input=false $(TF_APPROVE) $(TF_VARS) -var deletion_protection=false
@@ -93,13 +116,13 @@ destroy: tf-tfvars tf-init ## Remove the deployment, DynamoDB data included (lif
 # failed_regions to the tfvars value. The AWS CLI equivalent is printed after
 # each apply; it replaces the function's whole environment, so it lists every
 # variable, and the next Terraform apply puts the managed value back.
-failover: tf-region tf-tfvars tf-init ## Failover drill: REGION's /health answers 503 and Route53 drains it (REGION=…)
+failover: tf-region tf-tfvars tf-init ## Failover drill: REGION's /health answers 503 and Route53 drains it (REGION=…, ENV=…)
 	@failed=$$($(TF) output -json failed_regions | python3 -c '$(TF_FAILED_PY)' add "$(REGION)"); \
 	echo "failed_regions = $$failed"; \
 	$(TF) apply -input=false $(TF_APPROVE) $(TF_VARS) -var "failed_regions=$$failed"
 	@$(TF) show -json | python3 -c '$(TF_CLI_PY)' "$(REGION)" fail
 
-recover: tf-region tf-tfvars tf-init ## Undo failover for REGION (REGION=…)
+recover: tf-region tf-tfvars tf-init ## Undo failover for REGION (REGION=…, ENV=…)
 	@failed=$$($(TF) output -json failed_regions | python3 -c '$(TF_FAILED_PY)' remove "$(REGION)"); \
 	echo "failed_regions = $$failed"; \
 	$(TF) apply -input=false $(TF_APPROVE) $(TF_VARS) -var "failed_regions=$$failed"
@@ -116,7 +139,9 @@ TF_URLS_PY := import json, sys; \
   print("\n".join(["regional URL   %s: %s" % kv for kv in urls.items()] + [ \
     "global URL     : %s" % (g or "none (no domain_name; use a regional URL)"), \
     "failed regions : %s" % (", ".join(o["failed_regions"]) or "none"), \
-    "smoke test     : curl -sS -X POST %s/storeEpochTime && curl -sS %s/getEpochStore && curl -sS -i %s/health" % (base, base, base)]))
+    "write auth     : %s" % ("JWT from %s on POST /storeEpochTime" % o["jwt_issuer"] if o.get("jwt_issuer") else "none (public API)"), \
+    "smoke test     : curl -sS -X POST%s %s/storeEpochTime && curl -sS %s/getEpochStore && curl -sS -i %s/health" \
+      % (" -H \"Authorization: Bearer $$TOKEN\"" if o.get("jwt_issuer") else "", base, base, base)]))
 
 TF_FAILED_PY := import json, sys; \
   op, region = sys.argv[1], sys.argv[2]; \

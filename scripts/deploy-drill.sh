@@ -8,7 +8,12 @@
 # tfvars (domain mode) plans; each function is deployed from
 # LAMBDA_DIR/<function>/bootstrap.zip with the build's architecture; failover
 # flips STATUS only in REGION's health function and recover flips it back;
-# failover without REGION is refused; destroy leaves an empty state. Prints PASS/FAIL lines, exits non-zero on any failure.
+# failover without REGION is refused; destroy leaves an empty state.
+# Environments: ENV=dev and ENV=prod (terraform/envs/*.tfvars) deploy beside
+# the default deployment, each with its own state and data dir, and share no
+# resource name; plan, failover and destroy with ENV touch only that
+# environment; an unknown ENV is refused. Prints PASS/FAIL lines, exits
+# non-zero on any failure.
 #
 # LAMBDA_DIR: directory with <function>/bootstrap.zip (default: the build's,
 # ${CARGO_TARGET_DIR:-target}/lambda); ARCH: x86_64 (default) or arm64.
@@ -46,10 +51,15 @@ tf_dir=$work/terraform
 mkdir -p "$tf_dir"
 tar -C terraform --exclude=.terraform --exclude='*.tfstate*' --exclude=backend.hcl \
   --exclude=terraform.tfvars --exclude=tests -cf - . | tar -C "$tf_dir" -xf -
+# The default deployment's state is not ./terraform.tfstate: Terraform offers
+# to migrate that file into any backend it configures for the first time,
+# such as an environment's (ENV=dev), and with -input=false refuses to init.
 cat >"$tf_dir/backend_override.tf" <<'EOF'
 # Written by scripts/deploy-drill.sh: local state for the offline drill.
 terraform {
-  backend "local" {}
+  backend "local" {
+    path = "default.tfstate"
+  }
 }
 EOF
 cat >"$tf_dir/terraform.tfvars" <<EOF
@@ -60,7 +70,8 @@ make_tf() { # make_tf <target> [VAR=value...]: the operator's make verb on the c
   make --no-print-directory -o build "$@" TF_OFFLINE_DRILL=1 TF_DIR="$tf_dir" \
     LAMBDA_DIR="$lambda_dir" ARCH="$arch"
 }
-tf() { terraform -chdir="$tf_dir" "$@"; }
+# ENV selects an environment's data dir (as make does), empty the default one.
+tf() { TF_DATA_DIR="$tf_dir/.terraform${ENV:+/envs/$ENV}" terraform -chdir="$tf_dir" "$@"; }
 
 # Reads `terraform show -json` on stdin; prints "<region> <function> <key>=<value>"
 # for each Lambda function's filename, architecture and STATUS.
@@ -112,6 +123,84 @@ tf plan -input=false -lock=false -var-file=terraform.tfvars.example -var lambda_
   -var architecture="$arch" -no-color >"$work/example-plan.log" 2>&1
 check "terraform.tfvars.example plans (domain mode adds the DNS failover module)" \
   grep -q 'module.dns_failover\[0\].aws_route53_health_check.this\["eu-west-3"\] will be created' "$work/example-plan.log"
+
+# --- environments: dev and prod beside the default deployment
+default_resources=$(tf state list 2>/dev/null | wc -l)
+for env in dev prod; do
+  if make_tf deploy ENV=$env >"$work/deploy-$env.log" 2>&1; then
+    pass "make deploy ENV=$env"
+  else
+    fail "make deploy ENV=$env (log below)"
+    cat "$work/deploy-$env.log"
+  fi
+  check "ENV=$env state is envs/$env/terraform.tfstate" test -s "$tf_dir/envs/$env/terraform.tfstate"
+  check "ENV=$env data dir points its backend at that state" test "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["backend"]["config"]["path"])' \
+    "$tf_dir/.terraform/envs/$env/terraform.tfstate" 2>/dev/null)" = "envs/$env/terraform.tfstate"
+  ENV=$env tf show -json >"$work/state-$env.json" 2>/dev/null
+done
+check "the default state is untouched by the environments" test "$(tf state list 2>/dev/null | wc -l)" -eq "$default_resources"
+check "the source tree holds no environment state" test -z "$(find terraform/envs -name '*.tfstate' 2>/dev/null)"
+tf show -json >"$work/state-default.json" 2>/dev/null
+
+# Every name an account or region holds once (resources named inside a parent,
+# such as a role's policy or an API's stage, are left out), per state.
+names_py='
+import json, sys
+SCOPED = {"aws_iam_role_policy", "aws_lambda_alias", "aws_apigatewayv2_stage", "aws_apigatewayv2_authorizer"}
+KEYS = ("name", "function_name", "alarm_name", "dashboard_name", "set_identifier")
+def resources(module):
+    yield from module.get("resources", [])
+    for child in module.get("child_modules", []):
+        yield from resources(child)
+def names(path):
+    root = json.load(open(path))["values"]["root_module"]
+    return {(r["values"].get("region", ""), r["type"], r["values"][k])
+            for r in resources(root) if r["type"] not in SCOPED
+            for k in KEYS if isinstance(r["values"].get(k), str)}
+dev, prod, default = (names(p) for p in sys.argv[1:4])
+bare = lambda ns: {n for _, _, n in ns}
+problems = [f"dev name without dev: {n}" for _, _, n in dev if "epochstore-dev" not in n]
+problems += [f"prod name without prod: {n}" for _, _, n in prod if "epochstore-prod" not in n]
+problems += [f"shared name: {n}" for n in (bare(dev) & bare(prod)) | (bare(dev) & bare(default)) | (bare(prod) & bare(default))]
+problems += [f"default name with an environment: {n}" for n in bare(default) if "-dev" in n or "-prod" in n]
+problems += [f"{label}: only {len(ns)} names" for label, ns in (("dev", dev), ("prod", prod)) if len(ns) < 40]
+print("\n".join(problems) or f"{len(dev)} dev, {len(prod)} prod and {len(default)} default names, disjoint")
+sys.exit(1 if problems else 0)
+'
+if python3 -c "$names_py" "$work"/state-{dev,prod,default}.json >"$work/names.log" 2>&1; then
+  pass "names: $(cat "$work/names.log")"
+else
+  fail "names of dev, prod and the default deployment collide or lack the environment:"
+  cat "$work/names.log"
+fi
+
+make_tf plan ENV=dev >"$work/plan-dev.log" 2>&1
+check "make plan ENV=dev after deploying prod: no changes (dev's own state and backend)" grep -q "No changes" "$work/plan-dev.log"
+
+make_tf failover ENV=dev REGION=$drill_region >"$work/failover-dev.log" 2>&1
+check "failover ENV=dev: dev $drill_region health-check STATUS=fail" test "$(ENV=dev status_of $drill_region health-check)" = fail
+check "failover ENV=dev: prod $drill_region health-check still STATUS=ok" test "$(ENV=prod status_of $drill_region health-check)" = ok
+check "failover ENV=dev: default $drill_region health-check still STATUS=ok" test "$(status_of $drill_region health-check)" = ok
+check "failover ENV=dev prints dev's function name" grep -q -- "--function-name epochstore-dev-health-check " "$work/failover-dev.log"
+make_tf recover ENV=dev REGION=$drill_region >"$work/recover-dev.log" 2>&1
+check "recover ENV=dev: dev $drill_region health-check STATUS=ok" test "$(ENV=dev status_of $drill_region health-check)" = ok
+
+make_tf deploy ENV=nope >"$work/unknown-env.log" 2>&1
+check "make deploy ENV=nope is refused with one line naming the environments" \
+  grep -qx "Unknown ENV=nope: no $tf_dir/envs/nope.tfvars (environments: dev prod)" "$work/unknown-env.log"
+
+for env in dev prod; do
+  prod_resources=$(ENV=prod tf state list 2>/dev/null | wc -l)
+  if make_tf destroy ENV=$env >"$work/destroy-$env.log" 2>&1; then
+    pass "make destroy ENV=$env"
+    check "destroy ENV=$env empties its state" test -z "$(ENV=$env tf state list 2>/dev/null)"
+  else
+    fail "make destroy ENV=$env (log below)"
+    cat "$work/destroy-$env.log"
+  fi
+  [[ $env == dev ]] && check "destroy ENV=dev leaves prod whole" test "$(ENV=prod tf state list 2>/dev/null | wc -l)" -eq "$prod_resources"
+done
+check "the default deployment is still whole" test "$(tf state list 2>/dev/null | wc -l)" -eq "$default_resources"
 
 # --- failover / recover
 check "make failover without REGION is refused" bash -c "! make --no-print-directory -o build failover TF_OFFLINE_DRILL=1 TF_DIR='$tf_dir' LAMBDA_DIR='$lambda_dir' ARCH='$arch' REGION= >/dev/null 2>&1"

@@ -38,8 +38,10 @@ pytest_suite() {
 suite "rust fmt" cargo fmt --all -- --check
 suite "rust clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 suite "rust tests (unit, handlers, proptest, moto store)" cargo test --workspace --quiet
+suite "supply chain: cargo deny (licenses, bans, sources)" make deny
 # The release zips are built once here and reused by every suite that needs them.
 suite "build: Lambda zips" make build
+suite "SBOM of each zip (CycloneDX, Cargo.lock versions)" pytest_suite tests/py/test_sbom.py
 suite "runtime end-to-end (bootstrap under the Runtime API emulator)" pytest_suite tests/py/test_runtime_e2e.py
 suite "build: local emulation (debug, what make run starts)" cargo build -p epochstore-local --quiet
 suite "local emulation and failover drill" pytest_suite tests/py/test_local_failover.py tests/py/test_local_lifecycle.py

@@ -21,7 +21,7 @@ module "global_canary" {
   source = "./modules/canary"
   count  = var.canaries_enabled && var.domain_name != "" ? 1 : 0
 
-  name       = var.name
+  name       = local.name
   scope      = "global"
   region     = local.primary_region
   account_id = local.account_id
@@ -36,6 +36,8 @@ module "global_canary" {
   runtime_version = local.canary.runtime_version
   retention_days  = local.canary.retention_days
   active_tracing  = var.tracing_mode == "Active"
+
+  writes_need_token = var.jwt_issuer != ""
 }
 
 output "canary_names" {

@@ -1,7 +1,7 @@
 # One dashboard for the whole deployment, in the first region: what an
 # operator watches during a failover drill.
 locals {
-  dashboard_name = "${var.name}-overview"
+  dashboard_name = "${local.name}-overview"
 
   per_region_widget = {
     for title, spec in {

@@ -4,7 +4,7 @@ resource "aws_kms_key" "regional" {
   for_each = toset(var.regions)
 
   region                  = each.key
-  description             = "${var.name} ${each.key}: DynamoDB, CloudWatch Logs, Lambda environment, SNS alarms"
+  description             = "${local.name} ${each.key}: DynamoDB, CloudWatch Logs, Lambda environment, SNS alarms"
   enable_key_rotation     = true
   deletion_window_in_days = 30
 
@@ -45,6 +45,6 @@ resource "aws_kms_alias" "regional" {
   for_each = toset(var.regions)
 
   region        = each.key
-  name          = "alias/${var.name}"
+  name          = "alias/${local.name}"
   target_key_id = aws_kms_key.regional[each.key].key_id
 }

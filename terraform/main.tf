@@ -1,3 +1,10 @@
+# Every name derives from local.name, so environments sharing an account
+# never collide and IAM policies can be scoped to "<name>-<environment>-*".
+locals {
+  name       = var.environment == "" ? var.name : "${var.name}-${var.environment}"
+  table_name = coalesce(var.table_name, local.name)
+}
+
 data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
@@ -36,7 +43,7 @@ locals {
 # The global table: defined once in the first region, replicated to the others.
 resource "aws_dynamodb_table" "this" {
   region                      = local.primary_region
-  name                        = var.table_name
+  name                        = local.table_name
   billing_mode                = var.billing_mode
   read_capacity               = local.provisioned ? var.read_capacity : null
   write_capacity              = local.provisioned ? var.write_capacity : null
@@ -109,7 +116,7 @@ module "region" {
   source   = "./modules/region"
   for_each = toset(var.regions)
 
-  name         = var.name
+  name         = local.name
   region       = each.key
   peer_regions = [for r in var.regions : r if r != each.key]
   account_id   = local.account_id
@@ -137,6 +144,7 @@ module "region" {
   throttling_burst_limit = var.api_throttling_burst_limit
   throttling_rate_limit  = var.api_throttling_rate_limit
   alarm_email            = var.alarm_email
+  jwt_authorizer         = var.jwt_issuer == "" ? null : { issuer = var.jwt_issuer, audience = var.jwt_audience }
 
   autoscaling = local.provisioned ? {
     min_read       = var.read_capacity
@@ -151,13 +159,16 @@ module "dns_failover" {
   source = "./modules/dns_failover"
   count  = var.domain_name == "" ? 0 : 1
 
-  name              = var.name
+  name              = local.name
   account_id        = local.account_id
   partition         = data.aws_partition.current.partition
   domain_name       = var.domain_name
   hosted_zone_name  = var.hosted_zone_name != "" ? var.hosted_zone_name : join(".", slice(split(".", var.domain_name), 1, length(split(".", var.domain_name))))
   failure_threshold = var.health_check_failure_threshold
   alarm_email       = var.alarm_email
+  # Bare region names without an environment: the records of existing
+  # deployments keep their identifiers (changing one replaces the record).
+  set_identifier_prefix = var.environment == "" ? "" : "${local.name}-"
   regions = {
     for r in var.regions : r => {
       api_id       = module.region[r].api_id

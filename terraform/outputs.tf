@@ -36,3 +36,8 @@ output "dashboard_name" {
   description = "CloudWatch dashboard (in the first region)."
   value       = aws_cloudwatch_dashboard.this.dashboard_name
 }
+
+output "jwt_issuer" {
+  description = "Issuer whose JWTs POST /storeEpochTime requires (Authorization: Bearer); null when the API is public."
+  value       = var.jwt_issuer == "" ? null : var.jwt_issuer
+}

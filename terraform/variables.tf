@@ -1,11 +1,28 @@
 variable "name" {
-  description = "Prefix of every resource name (functions are <name>-store-epoch-time, <name>-get-epoch-store, <name>-health-check)."
+  description = "Prefix of every resource name, followed by -<environment> when environment is set (functions are <name>[-<environment>]-store-epoch-time, ...-get-epoch-store, ...-health-check)."
   type        = string
   default     = "epochstore"
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{1,19}[a-z0-9]$", var.name))
-    error_message = "name must be 3-21 characters of lowercase letters, digits and hyphens, starting with a letter (IAM role names add the function and region to it and must stay within 64 characters)."
+    error_message = "name must be 3-21 characters of lowercase letters, digits and hyphens, starting with a letter."
+  }
+
+  # The longest derived name: the IAM role <name>[-<environment>]-store-epoch-time-<region>.
+  validation {
+    condition     = alltrue([for r in var.regions : length("${var.name}${var.environment == "" ? "" : "-${var.environment}"}-store-epoch-time-${r}") <= 64])
+    error_message = "name, environment and the longest region make IAM role names (<name>-<environment>-store-epoch-time-<region>) longer than 64 characters: shorten name or environment."
+  }
+}
+
+variable "environment" {
+  description = "Environment (dev, prod, ...) appended to name in every resource name and set as the Environment tag, so several environments share an account without collision. Empty (default): names and tags as without environments. make passes ENV here."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.environment == "" || can(regex("^[a-z][a-z0-9]{1,7}$", var.environment))
+    error_message = "environment must be empty or 2-8 lowercase letters and digits starting with a letter (e.g. dev, prod, staging2)."
   }
 }
 
@@ -31,12 +48,12 @@ variable "regions" {
 }
 
 variable "table_name" {
-  description = "DynamoDB global table name."
+  description = "DynamoDB global table name. null (default): <name>[-<environment>], like every other resource."
   type        = string
-  default     = "epochstore"
+  default     = null
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_.-]{3,255}$", var.table_name))
+    condition     = var.table_name == null || can(regex("^[A-Za-z0-9_.-]{3,255}$", var.table_name))
     error_message = "table_name must be 3-255 characters of letters, digits, '_', '-' and '.'."
   }
 }
@@ -376,8 +393,35 @@ variable "alarm_email" {
   }
 }
 
+variable "jwt_issuer" {
+  description = "OIDC issuer URL (https) whose JWTs POST /storeEpochTime then requires, e.g. a Cognito user pool's https://cognito-idp.<region>.amazonaws.com/<pool id>. Empty (default): the API is public. GET /getEpochStore and /health stay public either way (Route53 health checks send no token). Set together with jwt_audience."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.jwt_issuer == "" || can(regex("^https://[^\\s/?#]+(/[^\\s?#]*)?$", var.jwt_issuer))
+    error_message = "jwt_issuer must be empty or an https URL without query or fragment, e.g. https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbCdEf123."
+  }
+}
+
+variable "jwt_audience" {
+  description = "Accepted aud claims (for Cognito, the app client ids) of the JWTs POST /storeEpochTime requires. Set together with jwt_issuer; empty with it."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = (var.jwt_issuer == "") == (length(var.jwt_audience) == 0)
+    error_message = "jwt_issuer and jwt_audience go together: set both to require a JWT on POST /storeEpochTime, or neither for a public API."
+  }
+
+  validation {
+    condition     = alltrue([for a in var.jwt_audience : trimspace(a) != ""])
+    error_message = "jwt_audience must not contain empty strings."
+  }
+}
+
 variable "tags" {
-  description = "Tags applied to every resource through the provider's default_tags."
+  description = "Tags applied to every resource through the provider's default_tags (plus Environment when environment is set)."
   type        = map(string)
   default     = { project = "epochstore" }
 }

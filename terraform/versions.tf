@@ -19,6 +19,6 @@ provider "aws" {
   region = var.regions[0]
 
   default_tags {
-    tags = var.tags
+    tags = merge(var.tags, var.environment == "" ? {} : { Environment = var.environment })
   }
 }

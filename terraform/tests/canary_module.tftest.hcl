@@ -49,13 +49,13 @@ run "regional_canary" {
   }
 
   assert {
-    condition     = aws_synthetics_canary.this.run_config[0].environment_variables == tomap({ API_URL = var.api_url }) && aws_synthetics_canary.this.run_config[0].active_tracing
-    error_message = "The canary calls its API URL, traced."
+    condition     = aws_synthetics_canary.this.run_config[0].environment_variables == tomap({ API_URL = var.api_url, WRITES_NEED_TOKEN = "false" }) && aws_synthetics_canary.this.run_config[0].active_tracing
+    error_message = "The canary calls its API URL, traced, and stores records."
   }
 
   assert {
     condition = (
-      aws_synthetics_canary.this.artifact_s3_location == "s3://epochstore-euc1-123456789012-eu-central-1/canary/epochstore-euc1/" &&
+      aws_synthetics_canary.this.artifact_s3_location == "s3://epochstore-canary-euc1-123456789012/canary/epochstore-euc1/" &&
       aws_synthetics_canary.this.artifact_config[0].s3_encryption[0].encryption_mode == "SSE_KMS" &&
       aws_synthetics_canary.this.artifact_config[0].s3_encryption[0].kms_key_arn == var.kms_key_arn
     )
@@ -138,7 +138,7 @@ run "regional_canary" {
   }
 
   assert {
-    condition     = jsondecode(aws_iam_role.canary.assume_role_policy).Statement[0].Principal == { Service = "lambda.amazonaws.com" } && aws_iam_role.canary.name == "epochstore-euc1-canary-eu-central-1"
+    condition     = jsondecode(aws_iam_role.canary.assume_role_policy).Statement[0].Principal == { Service = "lambda.amazonaws.com" } && aws_iam_role.canary.name == "epochstore-canary-euc1"
     error_message = "A role of its own, assumable by Lambda only."
   }
 }
@@ -168,6 +168,23 @@ run "untraced_global_canary_every_five_minutes" {
   }
 }
 
+run "writes_need_token" {
+  command = plan
+
+  module {
+    source = "./modules/canary"
+  }
+
+  variables {
+    writes_need_token = true
+  }
+
+  assert {
+    condition     = aws_synthetics_canary.this.run_config[0].environment_variables["WRITES_NEED_TOKEN"] == "true"
+    error_message = "With JWT-protected writes the canary expects an anonymous POST to be refused."
+  }
+}
+
 run "long_name_blue" {
   command = plan
 
@@ -183,6 +200,14 @@ run "long_name_blue" {
   assert {
     condition     = aws_synthetics_canary.this.name == "epochstore-feb3-apse1" && length(aws_synthetics_canary.this.name) <= 21
     error_message = "A name too long for 21 characters keeps its start and 4 hex digits of its hash."
+  }
+
+  assert {
+    condition = (
+      aws_s3_bucket.artifacts.bucket == "epochstore-staging-blue-canary-apse1-123456789012" && aws_iam_role.canary.name == "epochstore-staging-blue-canary-apse1" &&
+      startswith(aws_cloudwatch_metric_alarm.failing.alarm_name, "epochstore-staging-blue-")
+    )
+    error_message = "Bucket, role and alarm keep the full name (policies scoped to <name>-* cover them)."
   }
 }
 

@@ -1,5 +1,6 @@
 """A browser on the local emulation: headless Chromium (Debian's `chromium`
-and `chromium-driver` packages) opens `/getEpochStore` through the front door,
+and `chromium-driver` packages, which `make setup` installs, or a Google
+Chrome with its chromedriver, as on GitHub's runners) opens `/getEpochStore` through the front door,
 sees the records as a table, follows the next-page link, and leaves
 screenshots under `target/browser/` for a person to look at.
 """
@@ -14,18 +15,18 @@ import pytest
 
 from local_harness import REGIONS, http, local_factory, target_dir  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
+BROWSERS = ("chromium", "google-chrome", "google-chrome-stable")
 
 
 @pytest.fixture
 def browser():
     # selenium-manager must not try to download a browser or a driver.
     os.environ.setdefault("SE_OFFLINE", "true")
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(path)]
-    if missing:
-        pytest.fail(f"{', '.join(missing)} missing: install Debian's chromium and chromium-driver "
-                    "packages (apt-get install -y chromium chromium-driver; .ci/run does it)")
+    chromium = next(filter(None, map(shutil.which, BROWSERS)), None)
+    chromedriver = shutil.which("chromedriver")
+    if not (chromium and chromedriver):
+        pytest.fail("chromium or chromedriver missing: run make setup "
+                    "(apt-get install -y chromium chromium-driver)")
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -33,12 +34,12 @@ def browser():
         pytest.fail(f"selenium is not installed in the test virtualenv: {err}")
     profile = tempfile.mkdtemp(prefix="epochstore-chromium-")
     options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
+    options.binary_location = chromium
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--no-first-run", "--window-size=1280,900", f"--user-data-dir={profile}"):
         options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
     driver.set_page_load_timeout(30)
     try:
         yield driver

@@ -11,6 +11,8 @@ locals {
   # Synthetics allows 21 characters of [0-9a-z_-]. A prefix too long for the
   # label keeps its start plus 4 hex digits of its hash, so two long names
   # that share a start (epochstore-staging, epochstore-staging2) still differ.
+  # Only the canary's own name is shortened: bucket, role and alarm carry
+  # the full name, so policies scoped to "<name>-*" still cover them.
   prefix_budget = 21 - 1 - length(local.label)
   prefix        = length(var.name) <= local.prefix_budget ? var.name : "${substr(var.name, 0, local.prefix_budget - 4)}${substr(sha256(var.name), 0, 4)}"
   canary_name   = "${local.prefix}-${local.label}"
@@ -26,7 +28,7 @@ locals {
 
 resource "aws_s3_bucket" "artifacts" {
   region = var.region
-  bucket = "${local.canary_name}-${var.account_id}-${var.region}"
+  bucket = "${var.name}-canary-${local.label}-${var.account_id}"
   # Only disposable run artifacts: destroy removes them with the canary.
   force_destroy = true
 
@@ -124,7 +126,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
 # --- Execution role
 
 resource "aws_iam_role" "canary" {
-  name = "${local.canary_name}-canary-${var.region}"
+  name = "${var.name}-canary-${local.label}"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -231,7 +233,8 @@ resource "aws_synthetics_canary" "this" {
     timeout_in_seconds = 60
     active_tracing     = var.active_tracing
     environment_variables = {
-      API_URL = var.api_url
+      API_URL           = var.api_url
+      WRITES_NEED_TOKEN = tostring(var.writes_need_token)
     }
   }
 

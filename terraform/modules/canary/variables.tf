@@ -67,6 +67,12 @@ variable "active_tracing" {
   type        = bool
 }
 
+variable "writes_need_token" {
+  description = "POST /storeEpochTime requires a JWT (the root's jwt_issuer): the canary, which holds no token, then checks that an anonymous POST gets 401 instead of storing."
+  type        = bool
+  default     = false
+}
+
 variable "retention_days" {
   description = "Days Synthetics keeps run results and the bucket keeps artifacts."
   type        = number

@@ -97,7 +97,7 @@ resource "aws_route53_record" "weighted" {
   zone_id         = data.aws_route53_zone.this.zone_id
   name            = var.domain_name
   type            = "A"
-  set_identifier  = each.key
+  set_identifier  = "${var.set_identifier_prefix}${each.key}"
   health_check_id = aws_route53_health_check.this[each.key].id
 
   weighted_routing_policy {

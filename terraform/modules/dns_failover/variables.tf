@@ -48,3 +48,9 @@ variable "alarm_email" {
   description = "E-mail subscribed to the health-check alarm topic; empty for none."
   type        = string
 }
+
+variable "set_identifier_prefix" {
+  description = "Prepended to the region in each weighted record's set identifier, e.g. \"epochstore-dev-\"; empty: the region alone."
+  type        = string
+  default     = ""
+}

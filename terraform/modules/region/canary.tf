@@ -19,4 +19,6 @@ module "canary" {
   runtime_version = var.canary.runtime_version
   retention_days  = var.canary.retention_days
   active_tracing  = var.tracing_mode == "Active"
+
+  writes_need_token = var.jwt_authorizer != null
 }

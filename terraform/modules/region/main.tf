@@ -46,6 +46,10 @@ locals {
     Resource = "*"
   }
 
+  # With an authorizer, writes need a JWT; reads, /health (Route53 sends no
+  # token) and CORS preflights (browsers send none) stay public.
+  jwt_routes = var.jwt_authorizer == null ? [] : ["POST /storeEpochTime"]
+
   arn_prefix     = "arn:${var.partition}"
   log_group_arns = { for f, n in local.function_names : f => "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:/aws/lambda/${n}" }
   live           = var.provisioned_concurrency > 0
@@ -240,14 +244,31 @@ resource "aws_apigatewayv2_integration" "this" {
   payload_format_version = "2.0"
 }
 
+resource "aws_apigatewayv2_authorizer" "jwt" {
+  count = var.jwt_authorizer == null ? 0 : 1
+
+  region           = var.region
+  api_id           = aws_apigatewayv2_api.this.id
+  name             = "${var.name}-jwt"
+  authorizer_type  = "JWT"
+  identity_sources = ["$request.header.Authorization"]
+
+  jwt_configuration {
+    issuer   = var.jwt_authorizer.issuer
+    audience = var.jwt_authorizer.audience
+  }
+}
+
 resource "aws_apigatewayv2_route" "this" {
   for_each = local.routes
 
-  region    = var.region
-  api_id    = aws_apigatewayv2_api.this.id
-  route_key = each.key
-  target    = "integrations/${aws_apigatewayv2_integration.this[each.value].id}"
-  #checkov:skip=CKV_AWS_309:public API by design (anonymous epoch store, as specified); abuse is bounded by stage throttling
+  region             = var.region
+  api_id             = aws_apigatewayv2_api.this.id
+  route_key          = each.key
+  target             = "integrations/${aws_apigatewayv2_integration.this[each.value].id}"
+  authorization_type = contains(local.jwt_routes, each.key) ? "JWT" : "NONE"
+  authorizer_id      = contains(local.jwt_routes, each.key) ? aws_apigatewayv2_authorizer.jwt[0].id : null
+  #checkov:skip=CKV_AWS_309:public by default (anonymous epoch store, as specified; abuse bounded by stage throttling); jwt_authorizer puts writes behind a JWT, reads and /health stay public for Route53
 }
 
 resource "aws_lambda_permission" "api" {

@@ -112,6 +112,15 @@ variable "alarm_email" {
   type        = string
 }
 
+variable "jwt_authorizer" {
+  description = "Issuer (https URL) and accepted audiences of the JWTs that write routes require; null (default): every route is public."
+  type = object({
+    issuer   = string
+    audience = list(string)
+  })
+  default = null
+}
+
 variable "autoscaling" {
   description = "Table autoscaling in this region (PROVISIONED billing only); null when on-demand."
   type = object({
