@@ -25,3 +25,6 @@ deletion_protection = false
 # A low ceiling bounds what a stray load test or scanner can spend.
 api_throttling_burst_limit = 100
 api_throttling_rate_limit  = 50
+
+# Canaries every 5 minutes: a fifth of the Synthetics bill of every minute.
+canary_rate_minutes = 5
