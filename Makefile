@@ -58,7 +58,7 @@ build: $(VENV)/.installed ## Release zips and their SBOMs: target/lambda/<functi
 		$(foreach f,$(FUNCTIONS),--bin $(f))
 	scripts/check-artifacts.sh $(LAMBDA_DIR) $(ARCH) $(FUNCTIONS)
 	$(VENV)/bin/python scripts/sbom.py $(LAMBDA_DIR) $(ARCH) $(FUNCTIONS)
-	$(PYTHON) scripts/package-canary.py canary/index.js $(LAMBDA_DIR)/canary/epochstore-canary.zip
+	$(VENV)/bin/python scripts/package-canary.py canary/index.js $(LAMBDA_DIR)/canary/epochstore-canary.zip
 
 run: ## Local multi-region emulation: front door on 127.0.0.1:PORT (3000), one port per region
 	cargo run --quiet -p epochstore-local
