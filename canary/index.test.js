@@ -5,10 +5,11 @@
 // $CARGO_TARGET_DIR/debug/epochstore-local (target/ by default).
 
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
+const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const net = require('node:net');
+const os = require('node:os');
 const path = require('node:path');
 const { after, before, describe, test } = require('node:test');
 
@@ -211,5 +212,26 @@ describe('against a misbehaving API', () => {
 
   test('fails without a URL', async () => {
     await assert.rejects(canary.run({ apiUrl: undefined, ...fast }), /API_URL is not set/);
+  });
+});
+
+describe('packaging (scripts/package-canary.py)', () => {
+  test('puts the script where Synthetics loads the handler, byte for byte the same each time', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canary-zip-'));
+    try {
+      const build = (name) => {
+        const zip = path.join(dir, name);
+        execFileSync('python3', [path.join(REPO, 'scripts', 'package-canary.py'), path.join(__dirname, 'index.js'), zip]);
+        return fs.readFileSync(zip);
+      };
+      const first = build('a.zip');
+      // Handler epochstore-canary.handler: nodejs/node_modules/epochstore-canary.js.
+      const packed = execFileSync('unzip', ['-p', path.join(dir, 'a.zip'), 'nodejs/node_modules/epochstore-canary.js']);
+      assert.ok(packed.equals(fs.readFileSync(path.join(__dirname, 'index.js'))), 'the zip holds the script unchanged');
+      assert.ok(build('b.zip').equals(first), 'two builds differ');
+      assert.equal(typeof canary.handler, 'function');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
