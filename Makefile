@@ -53,11 +53,12 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
 	touch $@
 
-build: $(VENV)/.installed ## Release zips and their SBOMs: target/lambda/<function>/{bootstrap.zip,sbom.cdx.json} (CARGO_TARGET_DIR honoured; ARCH=x86_64|arm64)
+build: $(VENV)/.installed ## Release zips and their SBOMs: target/lambda/<function>/{bootstrap.zip,sbom.cdx.json}, and canary/epochstore-canary.zip (CARGO_TARGET_DIR honoured; ARCH=x86_64|arm64)
 	PATH="$(VENV)/bin:$$PATH" cargo lambda build --release --output-format zip $(LAMBDA_ARCH_FLAG) \
 		$(foreach f,$(FUNCTIONS),--bin $(f))
 	scripts/check-artifacts.sh $(LAMBDA_DIR) $(ARCH) $(FUNCTIONS)
 	$(VENV)/bin/python scripts/sbom.py $(LAMBDA_DIR) $(ARCH) $(FUNCTIONS)
+	$(VENV)/bin/python scripts/package-canary.py canary/index.js $(LAMBDA_DIR)/canary/epochstore-canary.zip
 
 run: ## Local multi-region emulation: front door on 127.0.0.1:PORT (3000), one port per region
 	cargo run --quiet -p epochstore-local

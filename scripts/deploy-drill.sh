@@ -36,9 +36,9 @@ check() { # check <description> <command...>
   if "$@"; then pass "$what"; else fail "$what"; fi
 }
 
-for f in "${functions[@]}"; do
-  [[ -f $lambda_dir/$f/bootstrap.zip ]] || {
-    echo "FAIL $lambda_dir/$f/bootstrap.zip is missing: run make build (or set LAMBDA_DIR)"
+for zip in "${functions[@]/%//bootstrap.zip}" canary/epochstore-canary.zip; do
+  [[ -f $lambda_dir/$zip ]] || {
+    echo "FAIL $lambda_dir/$zip is missing: run make build (or set LAMBDA_DIR)"
     exit 1
   }
 done

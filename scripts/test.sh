@@ -48,6 +48,7 @@ suite "local emulation and failover drill" pytest_suite tests/py/test_local_fail
 suite "smoke script (scripts/smoke.sh) against the local emulation" pytest_suite tests/py/test_smoke.py
 suite "browser (headless Chromium)" pytest_suite tests/py/test_local_browser.py
 suite "reliability (bad input, 5,000-request loads, failover under load, store outage)" pytest_suite tests/py/test_reliability.py
+suite "canary (node --check, node --test against the local emulation)" bash -c 'node --check canary/index.js && node --test canary/'
 suite "terraform fmt, validate, test" make tf-check
 suite "checkov" make checkov
 suite "workflows: actionlint" actionlint

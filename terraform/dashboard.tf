@@ -36,6 +36,11 @@ locals {
     for r, id in local.health_check_ids : ["AWS/Route53", "HealthCheckStatus", "HealthCheckId", id, { region = "us-east-1", stat = "Minimum", label = r }]
   ]
 
+  # The user's view: the canaries' success rate (the global one runs in the first region).
+  canary_success = [
+    for key, name in local.canary_names : ["CloudWatchSynthetics", "SuccessPercent", "CanaryName", name, { region = key == "global" ? local.primary_region : key, stat = "Average", label = key }]
+  ]
+
   widgets = concat(
     [for title, metrics in local.per_region_widget : { title = title, metrics = metrics }],
     [
@@ -44,6 +49,7 @@ locals {
       { title = "DynamoDB throttles", metrics = local.throttles },
     ],
     length(local.health_status) == 0 ? [] : [{ title = "Route53 health checks (1 = healthy)", metrics = local.health_status }],
+    length(local.canary_success) == 0 ? [] : [{ title = "Canary success % (store, list, health)", metrics = local.canary_success }],
   )
 }
 

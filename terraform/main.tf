@@ -29,6 +29,15 @@ locals {
   table_arns = {
     for r in var.regions : r => "${local.arn_prefix}:dynamodb:${r}:${local.account_id}:table/${aws_dynamodb_table.this.name}"
   }
+
+  # Multi-region strong consistency (MRSC): see consistency_mode in variables.tf.
+  strong = var.consistency_mode == "STRONG"
+  # The region sets an MRSC table may span (one set per table), as documented by DynamoDB.
+  mrsc_region_sets = {
+    US = ["us-east-1", "us-east-2", "us-west-2"]
+    EU = ["eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1"]
+    AP = ["ap-northeast-1", "ap-northeast-2", "ap-northeast-3"]
+  }
 }
 
 # The global table: defined once in the first region, replicated to the others.
@@ -54,14 +63,21 @@ resource "aws_dynamodb_table" "this" {
     type = "S"
   }
 
-  # Global tables replicate through the stream.
-  stream_enabled   = true
-  stream_view_type = "NEW_AND_OLD_IMAGES"
+  # MREC global tables replicate through the stream; MRSC replicates
+  # synchronously without one, and nothing else here reads it.
+  stream_enabled   = !local.strong
+  stream_view_type = local.strong ? null : "NEW_AND_OLD_IMAGES"
 
   # Idempotency entries always carry expiresAt; records only when retention_days > 0.
-  ttl {
-    attribute_name = "expiresAt"
-    enabled        = true
+  # MRSC tables do not support TTL: entries then stay (an expired one no
+  # longer counts, the functions check expiresAt themselves).
+  dynamic "ttl" {
+    for_each = local.strong ? [] : [true]
+
+    content {
+      attribute_name = "expiresAt"
+      enabled        = true
+    }
   }
 
   point_in_time_recovery {
@@ -82,6 +98,16 @@ resource "aws_dynamodb_table" "this" {
       point_in_time_recovery      = true
       deletion_protection_enabled = var.deletion_protection
       propagate_tags              = true
+      consistency_mode            = var.consistency_mode
+    }
+  }
+
+  # MRSC with two replicas: the third region holds a witness (no reads or writes).
+  dynamic "global_table_witness" {
+    for_each = var.witness_region == "" ? [] : [var.witness_region]
+
+    content {
+      region_name = global_table_witness.value
     }
   }
 }
@@ -106,6 +132,8 @@ module "region" {
   memory_size             = var.lambda_memory_size
   timeout                 = var.lambda_timeout
   provisioned_concurrency = var.provisioned_concurrency
+  tracing_mode            = var.tracing_mode
+  canary                  = local.canary
   environment = {
     TABLE_NAME     = aws_dynamodb_table.this.name
     WRITE_SHARDS   = tostring(var.write_shards)

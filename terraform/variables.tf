@@ -131,6 +131,62 @@ variable "retention_days" {
   }
 }
 
+variable "consistency_mode" {
+  description = "Global table consistency. EVENTUAL (default): multi-region eventual consistency (MREC), any number of regions, asynchronous replication (RPO = replication lag, typically under a second). STRONG: multi-region strong consistency (MRSC), RPO 0 and cross-region exactly-once idempotency, at higher write latency; exactly three regions of one MRSC region set (or two plus witness_region), no TTL. Fixed at creation: switching modes means a new, empty table."
+  type        = string
+  default     = "EVENTUAL"
+
+  validation {
+    condition     = contains(["EVENTUAL", "STRONG"], var.consistency_mode)
+    error_message = "consistency_mode must be EVENTUAL or STRONG."
+  }
+
+  # Cross-checks live here rather than on witness_region: two variables
+  # validating against each other form a cycle.
+  validation {
+    condition     = var.consistency_mode == "STRONG" || var.witness_region == ""
+    error_message = "witness_region applies only to consistency_mode = STRONG: an MREC table has no witness."
+  }
+
+  validation {
+    condition     = var.consistency_mode != "STRONG" || var.witness_region != "" || length(var.regions) == 3
+    error_message = "consistency_mode = STRONG (MRSC) needs exactly three regions: three in regions, or two in regions plus witness_region."
+  }
+
+  validation {
+    condition     = var.consistency_mode != "STRONG" || var.witness_region == "" || length(var.regions) == 2
+    error_message = "witness_region replaces the third replica of an MRSC table: use it with exactly two regions."
+  }
+
+  validation {
+    condition = var.consistency_mode != "STRONG" || anytrue([
+      for set in values(local.mrsc_region_sets) : alltrue([for r in concat(var.regions, compact([var.witness_region])) : contains(set, r)])
+    ])
+    error_message = "consistency_mode = STRONG (MRSC) needs every region and the witness in one MRSC region set: US (us-east-1, us-east-2, us-west-2), EU (eu-west-1, eu-west-2, eu-west-3, eu-central-1) or AP (ap-northeast-1, ap-northeast-2, ap-northeast-3)."
+  }
+
+  validation {
+    condition     = var.consistency_mode != "STRONG" || var.retention_days == 0
+    error_message = "consistency_mode = STRONG (MRSC) does not support TTL, so records would never expire: set retention_days = 0."
+  }
+}
+
+variable "witness_region" {
+  description = "consistency_mode = STRONG with two regions: the region of the MRSC witness, which takes part in the write quorum but serves no reads or writes (no storage or write cost). Empty (default) for three full replicas or for EVENTUAL."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.witness_region == "" || can(regex("^[a-z]{2}-[a-z]+-[0-9]$", var.witness_region))
+    error_message = "witness_region must be empty or an AWS region name such as eu-west-1."
+  }
+
+  validation {
+    condition     = !contains(var.regions, var.witness_region)
+    error_message = "witness_region must differ from every region in regions."
+  }
+}
+
 variable "write_shards" {
   description = "Number of partition-key shards the writer spreads records over (WRITE_SHARDS); readers merge them."
   type        = number
@@ -189,6 +245,17 @@ variable "provisioned_concurrency" {
   validation {
     condition     = var.provisioned_concurrency >= 0 && floor(var.provisioned_concurrency) == var.provisioned_concurrency
     error_message = "provisioned_concurrency must be a whole number >= 0."
+  }
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing of every function: Active (default; Lambda samples requests, about 1 a second plus 5 % of the rest) or PassThrough (only requests whose caller sent a sampled X-Amzn-Trace-Id). HTTP APIs have no X-Ray setting of their own; they pass the header through."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be Active or PassThrough (Lambda's two modes; PassThrough records nothing unless a caller samples)."
   }
 }
 
@@ -273,6 +340,45 @@ variable "health_check_regions" {
   validation {
     condition     = length(var.health_check_regions) == 0 || length(var.health_check_regions) >= 3
     error_message = "health_check_regions must be empty or list at least 3 regions (a Route53 minimum)."
+  }
+}
+
+variable "canaries_enabled" {
+  description = "CloudWatch Synthetics canaries: one per region on its API URL and, with domain_name, one on the global URL, each storing a record, finding it in the listing and checking /health every canary_rate_minutes, with an alarm on failure. The zip comes from `make build` (<lambda_package_dir>/canary/epochstore-canary.zip)."
+  type        = bool
+  default     = true
+}
+
+variable "canary_rate_minutes" {
+  description = "Minutes between canary runs (1 to 60). Every run is one POST, one or more GETs of the listing and one /health, billed as a canary run (see the README's cost section)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.canary_rate_minutes >= 1 && var.canary_rate_minutes <= 60 && floor(var.canary_rate_minutes) == var.canary_rate_minutes
+    error_message = "canary_rate_minutes must be a whole number from 1 to 60."
+  }
+}
+
+variable "canary_runtime_version" {
+  description = "Synthetics runtime of the canaries: a current syn-nodejs-puppeteer version (AWS deprecates old ones; the script supports the @aws/synthetics-puppeteer namespace of 13.1+ and the legacy one)."
+  type        = string
+  default     = "syn-nodejs-puppeteer-15.0"
+
+  validation {
+    condition     = can(regex("^syn-nodejs-puppeteer-[0-9]+\\.[0-9]+$", var.canary_runtime_version))
+    error_message = "canary_runtime_version must be a syn-nodejs-puppeteer-N.M runtime (the script is a Node.js canary)."
+  }
+}
+
+variable "canary_retention_days" {
+  description = "Days Synthetics keeps canary run results and the artifact buckets keep their objects (1 to 455)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.canary_retention_days >= 1 && var.canary_retention_days <= 455 && floor(var.canary_retention_days) == var.canary_retention_days
+    error_message = "canary_retention_days must be a whole number from 1 to 455 (Synthetics' limit)."
   }
 }
 

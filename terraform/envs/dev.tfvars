@@ -26,6 +26,9 @@ deletion_protection = false
 api_throttling_burst_limit = 100
 api_throttling_rate_limit  = 50
 
+# Canaries every 5 minutes: a fifth of the Synthetics bill of every minute.
+canary_rate_minutes = 5
+
 # When delivery/'s deploy role applies this environment (the pipeline), every
 # IAM role here must carry its boundary: delivery's output
 # permissions_boundary_arns["dev"].

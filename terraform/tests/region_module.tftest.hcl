@@ -50,9 +50,9 @@ run "least_privilege_roles" {
     condition = {
       for f, p in aws_iam_role_policy.lambda : f => toset(flatten([for s in jsondecode(p.policy).Statement : s.Action]))
       } == {
-      "store-epoch-time" = toset(["dynamodb:PutItem", "dynamodb:GetItem", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "logs:CreateLogStream", "logs:PutLogEvents"])
-      "get-epoch-store"  = toset(["dynamodb:Query", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "logs:CreateLogStream", "logs:PutLogEvents"])
-      "health-check"     = toset(["dynamodb:GetItem", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "logs:CreateLogStream", "logs:PutLogEvents"])
+      "store-epoch-time" = toset(["dynamodb:PutItem", "dynamodb:GetItem", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"])
+      "get-epoch-store"  = toset(["dynamodb:Query", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"])
+      "health-check"     = toset(["dynamodb:GetItem", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"])
     }
     error_message = "Each role must allow exactly its function's actions."
   }
@@ -62,12 +62,29 @@ run "least_privilege_roles" {
       for p in aws_iam_role_policy.lambda : [
         for s in jsondecode(p.policy).Statement : concat(
           [for a in flatten([s.Action]) : !strcontains(a, "*")],
-          [for r in flatten([s.Resource]) : r != "*" && !startswith(r, "*")],
           [s.Effect == "Allow"],
         )
       ]
     ]))
-    error_message = "No wildcard action, no '*' resource."
+    error_message = "No wildcard action, allow statements only."
+  }
+
+  assert {
+    condition = alltrue([
+      for p in aws_iam_role_policy.lambda : [
+        for s in jsondecode(p.policy).Statement : toset(flatten([s.Action])) if contains(flatten([s.Resource]), "*")
+      ] == [toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords"])]
+    ])
+    error_message = "The only '*' resource is the X-Ray write statement, with exactly its two actions (they have no resource-level permissions)."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for p in aws_iam_role_policy.lambda : [
+        for s in jsondecode(p.policy).Statement : [for r in flatten([s.Resource]) : r == "*" || startswith(r, "arn:aws:")]
+      ]
+    ]))
+    error_message = "Every other resource is an ARN."
   }
 
   assert {
@@ -152,10 +169,10 @@ run "functions_api_logs" {
         fn.runtime == "provided.al2023" && fn.handler == "bootstrap" && tolist(fn.architectures) == tolist(["arm64"]) &&
         fn.memory_size == 128 && fn.timeout == 10 && fn.kms_key_arn == var.kms_key_arn &&
         fn.logging_config[0].log_format == "JSON" && fn.filename == "tests/fixtures/lambda/${f}/bootstrap.zip" &&
-        fn.source_code_hash == "hash-of-${f}" && !fn.publish
+        fn.source_code_hash == "hash-of-${f}" && !fn.publish && fn.tracing_config[0].mode == "Active"
       )
     ])
-    error_message = "Function settings (runtime, handler, architecture, memory, timeout, JSON logs, package)."
+    error_message = "Function settings (runtime, handler, architecture, memory, timeout, JSON logs, package, active tracing)."
   }
 
   assert {
@@ -327,5 +344,27 @@ run "provisioned_table_autoscaling" {
       for k, p in aws_appautoscaling_policy.table : p.policy_type == "TargetTrackingScaling" && p.region == "eu-west-3" && p.target_tracking_scaling_policy_configuration[0].target_value == 70
     ])
     error_message = "Target tracking policies."
+  }
+}
+
+run "pass_through_tracing" {
+  module {
+    source = "./modules/region"
+  }
+
+  variables {
+    tracing_mode = "PassThrough"
+  }
+
+  assert {
+    condition     = alltrue([for fn in aws_lambda_function.this : fn.tracing_config[0].mode == "PassThrough"])
+    error_message = "tracing_mode reaches every function."
+  }
+
+  assert {
+    condition = alltrue([
+      for p in aws_iam_role_policy.lambda : anytrue([for s in jsondecode(p.policy).Statement : s.Sid == "XRayWriteNoResourceLevelPermissions"])
+    ])
+    error_message = "PassThrough still records sampled callers' requests, so the X-Ray write statement stays."
   }
 }

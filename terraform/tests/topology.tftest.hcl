@@ -179,9 +179,9 @@ run "functions_per_region" {
   assert {
     condition = (
       jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[0].properties.region == "eu-central-1" &&
-      length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets) == 7
+      length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets) == 8
     )
-    error_message = "One dashboard in the first region; no health-check widget without a domain."
+    error_message = "One dashboard in the first region; no health-check widget without a domain; a canary widget."
   }
 
   assert {
@@ -263,8 +263,8 @@ run "domain_mode" {
   }
 
   assert {
-    condition     = length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets) == 8
-    error_message = "The dashboard gains the health-check widget."
+    condition     = length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets) == 9
+    error_message = "The dashboard gains the health-check widget (beside the canary widget)."
   }
 
   assert {

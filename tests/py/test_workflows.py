@@ -162,6 +162,19 @@ def test_zips_are_built_once_and_never_rebuilt():
     assert not any(re.search(r"\b(cargo|make)\b", s.get("run", "")) for s in action["runs"]["steps"])
 
 
+def test_every_package_terraform_deploys_is_checksummed_and_shipped():
+    """Each file Terraform reads under lambda_package_dir, written as a glob relative to it."""
+    sources = " ".join(open(p, encoding="utf-8").read() for p in glob.glob(os.path.join(REPO, "terraform", "*.tf")))
+    packages = {re.sub(r"\$\{[^}]+\}", "*", p) for p in re.findall(r'"\$\{local\.package_dir\}/([^"]+)"', sources)}
+    assert packages >= {"*/bootstrap.zip", "canary/epochstore-canary.zip"}, packages
+    build = workflow("deploy.yml")["jobs"]["build"]
+    checksummed = next(line for line in run_lines(build) if "sha256sum" in line).split()
+    shipped = next(s for s in steps(build) if uses(s).startswith("actions/upload-artifact@"))["with"]["path"].split()
+    for package in packages:
+        assert package in checksummed, package
+        assert "target/lambda/" + package in shipped, package
+
+
 def test_zips_are_verified_before_terraform_runs():
     build = workflow("deploy.yml")["jobs"]["build"]
     assert any("sha256sum" in line and "SHA256SUMS" in line for line in run_lines(build))

@@ -34,6 +34,18 @@ locals {
     )
   }
 
+  # The one statement with Resource "*": X-Ray's write actions have no
+  # resource-level permissions (the Service Authorization Reference lists no
+  # resource type for them), so "*" is the only resource they accept. Exactly
+  # these two actions, nothing else; needed in both tracing modes, since
+  # PassThrough still records requests whose caller sampled them.
+  xray_write = {
+    Sid      = "XRayWriteNoResourceLevelPermissions"
+    Effect   = "Allow"
+    Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    Resource = "*"
+  }
+
   # With an authorizer, writes need a JWT; reads, /health (Route53 sends no
   # token) and CORS preflights (browsers send none) stay public.
   jwt_routes = var.jwt_authorizer == null ? [] : ["POST /storeEpochTime"]
@@ -111,6 +123,7 @@ resource "aws_iam_role_policy" "lambda" {
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = ["${local.log_group_arns[each.key]}:*"]
       },
+      local.xray_write,
     ]
   })
 }
@@ -140,6 +153,10 @@ resource "aws_lambda_function" "this" {
     log_group  = aws_cloudwatch_log_group.lambda[each.key].name
   }
 
+  tracing_config {
+    mode = var.tracing_mode
+  }
+
   # The role's inline policy must exist before the first invocation logs.
   depends_on = [aws_iam_role_policy.lambda]
 
@@ -147,7 +164,6 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_272:no code signing: zips come from the reproducible cargo-lambda build and the offline toolchain has no signer profile
   #checkov:skip=CKV_AWS_116:no DLQ: API Gateway invokes synchronously, errors go back to the client; a DLQ only serves async invocations
   #checkov:skip=CKV_AWS_115:no reserved concurrency: API throttling bounds load, and a cap would shed traffic in the region absorbing a failover
-  #checkov:skip=CKV_AWS_50:X-Ray off: its write actions need Resource "*", which the least-privilege roles forbid; latency comes from JSON logs and metrics
 }
 
 resource "aws_lambda_alias" "live" {
@@ -184,6 +200,9 @@ resource "aws_cloudwatch_log_group" "api_access" {
   #checkov:skip=CKV_AWS_338:retention is the log_retention_days variable (default 30 days to bound cost); set 365 where compliance asks for a year
 }
 
+# HTTP APIs have no X-Ray setting (unlike REST API stages' xray_tracing_enabled):
+# the stage passes the caller's X-Amzn-Trace-Id through to Lambda, which
+# samples (Active) or follows the caller's decision (PassThrough).
 resource "aws_apigatewayv2_stage" "default" {
   region      = var.region
   api_id      = aws_apigatewayv2_api.this.id

@@ -42,6 +42,11 @@ output "routes" {
   value       = { for k, r in aws_apigatewayv2_route.this : k => local.routes[k] }
 }
 
+output "canary_name" {
+  description = "Name of this region's canary; null without one."
+  value       = one(module.canary[*].name)
+}
+
 output "jwt_routes" {
   description = "Route keys that require a JWT (empty without jwt_authorizer)."
   value       = [for k, r in aws_apigatewayv2_route.this : k if r.authorization_type == "JWT"]

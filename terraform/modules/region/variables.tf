@@ -66,6 +66,17 @@ variable "provisioned_concurrency" {
   type        = number
 }
 
+variable "tracing_mode" {
+  description = "X-Ray tracing of the functions: Active (Lambda samples requests) or PassThrough (only requests whose caller sampled them)."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be Active or PassThrough."
+  }
+}
+
 variable "environment" {
   description = "Environment shared by the three functions (TABLE_NAME, WRITE_SHARDS, RETENTION_DAYS)."
   type        = map(string)
@@ -124,6 +135,20 @@ variable "autoscaling" {
     min_write      = number
     max_write      = number
     target_percent = number
+  })
+  default = null
+}
+
+variable "canary" {
+  description = "Synthetics canary against this region's API (modules/canary): package, rate, runtime and retention; null for none."
+  type = object({
+    package = object({
+      filename = string
+      hash     = string
+    })
+    rate_minutes    = number
+    runtime_version = string
+    retention_days  = number
   })
   default = null
 }

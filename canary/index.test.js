@@ -1,0 +1,237 @@
+'use strict';
+// The canary against the local emulation (`make run`'s binary) and against
+// small fake APIs that misbehave in one way each. `node --test canary/`.
+// The binary comes from EPOCHSTORE_LOCAL_BIN, else
+// $CARGO_TARGET_DIR/debug/epochstore-local (target/ by default).
+
+const assert = require('node:assert/strict');
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { after, before, describe, test } = require('node:test');
+
+const canary = require('./index.js');
+
+const REPO = path.resolve(__dirname, '..');
+const REGIONS = ['eu-central-1', 'eu-west-3'];
+const fast = { listAttempts: 3, listRetryMs: 50, synthetics: null };
+
+function localBinary() {
+  const bin = process.env.EPOCHSTORE_LOCAL_BIN || path.join(process.env.CARGO_TARGET_DIR || 'target', 'debug', 'epochstore-local');
+  return path.resolve(REPO, bin);
+}
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+// A base port with base .. base+count-1 free (front door plus one per region).
+async function freePortBlock(count) {
+  for (let i = 0; i < 200; i++) {
+    const base = 20000 + Math.floor(Math.random() * 40000);
+    const free = await Promise.all(Array.from({ length: count }, (_, k) => portFree(base + k)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`no block of ${count} free ports`);
+}
+
+function send(method, url, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// A one-off API: `routes` maps "METHOD /path" to a function giving [status, body].
+async function fakeApi(routes) {
+  const server = http.createServer((req, res) => {
+    const route = routes[`${req.method} ${req.url.split('?')[0]}`];
+    const [status, body] = route ? route() : [404, { error: { code: 'not_found' } }];
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+const record = { id: '01a24159-d762-7dfd-a45a-79bd8620d8ee', epoch: 1, epochMillis: 1000, storedAt: '1970-01-01T00:00:01.000Z', region: 'fake-1' };
+
+describe('against the local emulation', () => {
+  let child;
+  let port;
+  const regionUrl = (region) => `http://127.0.0.1:${port + 1 + REGIONS.indexOf(region)}`;
+
+  before(async () => {
+    const bin = localBinary();
+    assert.ok(fs.existsSync(bin), `${bin} is missing: cargo build -p epochstore-local, or set EPOCHSTORE_LOCAL_BIN`);
+    port = await freePortBlock(REGIONS.length + 1);
+    const env = { ...process.env, PORT: String(port), REGIONS: REGIONS.join(',') };
+    for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'REPLICATION_LAG_MS', 'STATUS']) delete env[name];
+    child = spawn(bin, [], { env, stdio: 'ignore' });
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      assert.equal(child.exitCode, null, `epochstore-local exited with ${child.exitCode}`);
+      if ((await send('GET', `http://127.0.0.1:${port}/_local/regions`).catch(() => 0)) === 200) break;
+      assert.ok(Date.now() < deadline, 'epochstore-local did not answer within 20 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
+  after(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
+  });
+
+  test('passes through the front door', async () => {
+    const seen = await canary.run({ apiUrl: `http://127.0.0.1:${port}`, ...fast });
+    assert.match(seen.id, /^[0-9a-f-]{36}$/);
+    assert.ok(REGIONS.includes(seen.storedBy) && REGIONS.includes(seen.listedBy) && REGIONS.includes(seen.healthOf));
+  });
+
+  test('passes against each region, as the regional canaries do', async () => {
+    for (const region of REGIONS) {
+      const seen = await canary.run({ apiUrl: `${regionUrl(region)}/`, ...fast });
+      assert.deepEqual([seen.storedBy, seen.listedBy, seen.healthOf], [region, region, region]);
+    }
+  });
+
+  test('reports each check as a Synthetics step when the runtime is there', async () => {
+    const steps = [];
+    const synthetics = { executeStep: async (name, fn) => (steps.push(name), fn()) };
+    await canary.run({ apiUrl: regionUrl(REGIONS[0]), ...fast, synthetics });
+    assert.deepEqual(steps, ['store', 'list', 'health']);
+  });
+
+  test('the handler reads API_URL', async () => {
+    process.env.API_URL = regionUrl(REGIONS[1]);
+    try {
+      assert.equal((await canary.handler()).healthOf, REGIONS[1]);
+    } finally {
+      delete process.env.API_URL;
+    }
+  });
+
+  test('fails against a region whose health check fails', async () => {
+    const failed = REGIONS[1];
+    assert.equal(await send('POST', `http://127.0.0.1:${port}/_local/regions/${failed}/status`, 'fail'), 204);
+    try {
+      await assert.rejects(canary.run({ apiUrl: regionUrl(failed), ...fast }), /GET \/health: HTTP 503, expected 200/);
+      await canary.run({ apiUrl: regionUrl(REGIONS[0]), ...fast });
+    } finally {
+      assert.equal(await send('POST', `http://127.0.0.1:${port}/_local/regions/${failed}/status`, 'ok'), 204);
+    }
+  });
+});
+
+describe('against a misbehaving API', () => {
+  test('fails when the stored record never shows up in the listing', async () => {
+    const api = await fakeApi({
+      'POST /storeEpochTime': () => [201, record],
+      'GET /getEpochStore': () => [200, { items: [], count: 0, nextCursor: null, region: 'fake-1' }],
+      'GET /health': () => [200, { status: 'ok', region: 'fake-1' }],
+    });
+    try {
+      await assert.rejects(canary.run({ apiUrl: api.url, ...fast }), /not listed by fake-1 after 3 reads/);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('waits for a record that appears after a few reads (replication lag)', async () => {
+    let reads = 0;
+    const api = await fakeApi({
+      'POST /storeEpochTime': () => [201, record],
+      'GET /getEpochStore': () => [200, { items: ++reads >= 3 ? [record] : [], region: 'fake-2' }],
+      'GET /health': () => [200, { status: 'ok', region: 'fake-2' }],
+    });
+    try {
+      assert.equal((await canary.run({ apiUrl: api.url, ...fast })).listedBy, 'fake-2');
+      assert.equal(reads, 3);
+      reads = 0;
+      await assert.rejects(canary.run({ apiUrl: api.url, ...fast, listAttempts: 2 }), /after 2 reads/);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('with JWT-protected writes: passes when an anonymous POST is refused, fails when it is accepted', async () => {
+    let status = 401;
+    const api = await fakeApi({
+      'POST /storeEpochTime': () => (status === 401 ? [401, { message: 'Unauthorized' }] : [201, record]),
+      'GET /getEpochStore': () => [200, { items: [record], region: 'fake-3' }],
+      'GET /health': () => [200, { status: 'ok', region: 'fake-3' }],
+    });
+    try {
+      const seen = await canary.run({ apiUrl: api.url, ...fast, writesNeedToken: true });
+      assert.deepEqual([seen.id, seen.listedBy, seen.healthOf], [null, 'fake-3', 'fake-3']);
+      await assert.rejects(canary.run({ apiUrl: api.url, ...fast }), /POST \/storeEpochTime: HTTP 401, expected 201/);
+      status = 201;
+      await assert.rejects(canary.run({ apiUrl: api.url, ...fast, writesNeedToken: true }), /without a token: HTTP 201, expected 401/);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('fails when the store answers 503', async () => {
+    const api = await fakeApi({ 'POST /storeEpochTime': () => [503, { error: { code: 'store_unavailable' } }] });
+    try {
+      await assert.rejects(canary.run({ apiUrl: api.url, ...fast }), /POST \/storeEpochTime: HTTP 503, expected 201/);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('fails when the answer is not a record', async () => {
+    const api = await fakeApi({ 'POST /storeEpochTime': () => [201, { ok: true }] });
+    try {
+      await assert.rejects(canary.run({ apiUrl: api.url, ...fast }), /not a record/);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('fails when nothing listens', async () => {
+    const api = await fakeApi({});
+    await api.close();
+    await assert.rejects(canary.run({ apiUrl: api.url, ...fast }), /ECONNREFUSED/);
+  });
+
+  test('fails without a URL', async () => {
+    await assert.rejects(canary.run({ apiUrl: undefined, ...fast }), /API_URL is not set/);
+  });
+});
+
+describe('packaging (scripts/package-canary.py)', () => {
+  test('puts the script where Synthetics loads the handler, byte for byte the same each time', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canary-zip-'));
+    try {
+      const build = (name) => {
+        const zip = path.join(dir, name);
+        execFileSync('python3', [path.join(REPO, 'scripts', 'package-canary.py'), path.join(__dirname, 'index.js'), zip]);
+        return fs.readFileSync(zip);
+      };
+      const first = build('a.zip');
+      // Handler epochstore-canary.handler: nodejs/node_modules/epochstore-canary.js.
+      const packed = execFileSync('unzip', ['-p', path.join(dir, 'a.zip'), 'nodejs/node_modules/epochstore-canary.js']);
+      assert.ok(packed.equals(fs.readFileSync(path.join(__dirname, 'index.js'))), 'the zip holds the script unchanged');
+      assert.ok(build('b.zip').equals(first), 'two builds differ');
+      assert.equal(typeof canary.handler, 'function');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
