@@ -32,6 +32,17 @@ locals {
 
   # Multi-region strong consistency (MRSC): see consistency_mode in variables.tf.
   strong = var.consistency_mode == "STRONG"
+
+  # Every function's environment, the same in every region.
+  function_environment = {
+    TABLE_NAME     = aws_dynamodb_table.this.name
+    WRITE_SHARDS   = tostring(var.write_shards)
+    RETENTION_DAYS = tostring(var.retention_days)
+    # STRONG: listings see every region's acknowledged writes, and the health
+    # probe fails in a region cut off from the others.
+    CONSISTENT_READS = tostring(local.strong)
+  }
+
   # The region sets an MRSC table may span (one set per table), as documented by DynamoDB.
   mrsc_region_sets = {
     US = ["us-east-1", "us-east-2", "us-west-2"]
@@ -134,12 +145,8 @@ module "region" {
   provisioned_concurrency = var.provisioned_concurrency
   tracing_mode            = var.tracing_mode
   canary                  = local.canary
-  environment = {
-    TABLE_NAME     = aws_dynamodb_table.this.name
-    WRITE_SHARDS   = tostring(var.write_shards)
-    RETENTION_DAYS = tostring(var.retention_days)
-  }
-  health_status = contains(var.failed_regions, each.key) ? "fail" : "ok"
+  environment             = local.function_environment
+  health_status           = contains(var.failed_regions, each.key) ? "fail" : "ok"
 
   log_retention_days     = var.log_retention_days
   throttling_burst_limit = var.api_throttling_burst_limit

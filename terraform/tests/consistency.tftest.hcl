@@ -23,6 +23,11 @@ run "eventual_by_default" {
   command = plan
 
   assert {
+    condition     = local.function_environment.CONSISTENT_READS == "false"
+    error_message = "EVENTUAL: eventually consistent reads (half the read units)."
+  }
+
+  assert {
     condition     = alltrue([for r in aws_dynamodb_table.this.replica : r.consistency_mode == "EVENTUAL"]) && length(aws_dynamodb_table.this.global_table_witness) == 0
     error_message = "EVENTUAL (MREC) replicas and no witness by default."
   }
@@ -62,6 +67,11 @@ run "strong_three_replicas" {
   assert {
     condition     = length(module.region) == 3
     error_message = "A regional stack in each of the three regions."
+  }
+
+  assert {
+    condition     = local.function_environment.CONSISTENT_READS == "true"
+    error_message = "STRONG: the functions read with ConsistentRead, so listings see every acknowledged write."
   }
 }
 

@@ -25,6 +25,7 @@ pub struct Config {
     pub write_shards: u16,
     pub retention: Option<Duration>,
     pub idempotency_ttl: Duration,
+    pub consistent_reads: bool,
     pub cors_allow_origin: Option<String>,
     pub sdk: SdkSettings,
 }
@@ -98,6 +99,18 @@ impl Config {
             idempotency_ttl: Duration::from_secs(
                 number("IDEMPOTENCY_TTL_HOURS", 24, 1..=720)? * 3_600,
             ),
+            consistent_reads: match get("CONSISTENT_READS")
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "CONSISTENT_READS must be \"true\" or \"false\", not {other:?}"
+                    )))
+                }
+            },
             cors_allow_origin: get("CORS_ALLOW_ORIGIN").map(str::to_owned),
             sdk: SdkSettings {
                 connect_timeout: millis("DYNAMODB_CONNECT_TIMEOUT_MS", 1_000)?,
@@ -117,6 +130,7 @@ impl Config {
             write_shards: self.write_shards,
             retention: self.retention,
             idempotency_ttl: self.idempotency_ttl,
+            consistent_reads: self.consistent_reads,
         }
     }
 }
@@ -152,6 +166,7 @@ mod tests {
         assert_eq!(config.write_shards, 1);
         assert_eq!(config.retention, None);
         assert_eq!(config.idempotency_ttl, Duration::from_secs(86_400));
+        assert!(!config.consistent_reads);
         assert_eq!(config.sdk.probe_timeout, Duration::from_secs(1));
         assert!(config.sdk.operation_timeout < Duration::from_secs(10));
     }
@@ -185,6 +200,14 @@ mod tests {
                     ("RETENTION_DAYS", "x"),
                 ],
                 "RETENTION_DAYS",
+            ),
+            (
+                &[
+                    ("TABLE_NAME", "tab"),
+                    ("AWS_REGION", "r"),
+                    ("CONSISTENT_READS", "yes"),
+                ],
+                "CONSISTENT_READS",
             ),
         ];
         for (pairs, expected) in cases {

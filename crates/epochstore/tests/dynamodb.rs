@@ -194,6 +194,87 @@ async fn puts_are_conditional_and_lists_are_newest_first_across_pages() {
     assert_eq!(seen, expected);
 }
 
+/// Records the JSON body of every request the client sends.
+#[derive(Clone, Debug, Default)]
+struct RequestBodies(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl aws_sdk_dynamodb::config::Intercept for RequestBodies {
+    fn name(&self) -> &'static str {
+        "RequestBodies"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let body = context.request().body().bytes().unwrap_or_default();
+        self.0
+            .lock()
+            .unwrap()
+            .push(String::from_utf8_lossy(body).into_owned());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn consistent_reads_make_listing_and_probe_strongly_consistent() {
+    let moto = Moto::start();
+    for (setting, expected) in [("false", false), ("true", true)] {
+        let fixture = fixture(&moto, &format!("consistent-reads-{setting}")).await;
+        let bodies = RequestBodies::default();
+        let client = aws_sdk_dynamodb::Client::from_conf(
+            fixture
+                .client
+                .config()
+                .to_builder()
+                .interceptor(bodies.clone())
+                .build(),
+        );
+        let config = config(
+            "eu-west-3",
+            &[("WRITE_SHARDS", "2"), ("CONSISTENT_READS", setting)],
+        );
+        let store = DynamoStore::new(
+            client,
+            fixture.table.clone(),
+            config.store_settings(),
+            Duration::from_millis(500),
+        );
+        let stored = fill(&store, 3, "eu-west-3").await;
+        let page = store
+            .list(PageLimit::parse("10").unwrap(), None)
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), stored.len());
+        store.probe().await.unwrap();
+
+        let bodies = bodies.0.lock().unwrap().clone();
+        let reads: Vec<serde_json::Value> = bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).unwrap())
+            .filter(|b: &serde_json::Value| {
+                b.get("KeyConditionExpression").is_some() || b.get("ProjectionExpression").is_some()
+            })
+            .collect();
+        assert_eq!(
+            reads.len(),
+            3,
+            "a query per shard and the probe: {bodies:?}"
+        );
+        for read in reads {
+            assert_eq!(
+                read.get("ConsistentRead")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false),
+                expected,
+                "{read}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn write_shards_are_merged_on_read_in_order() {
     let moto = Moto::start();

@@ -375,6 +375,7 @@ impl DynamoStore {
                 shard_pk(0),
                 want,
                 before,
+                self.settings.consistent_reads,
             )
             .await?;
         } else {
@@ -386,6 +387,7 @@ impl DynamoStore {
                     shard_pk(shard),
                     want,
                     before,
+                    self.settings.consistent_reads,
                 ));
             }
             while let Some(joined) = shards.join_next().await {
@@ -415,6 +417,7 @@ impl DynamoStore {
             .key(PK, s(PROBE_PK.to_owned()))
             .key(SK, s(PROBE_PK.to_owned()))
             .projection_expression(PK)
+            .consistent_read(self.settings.consistent_reads)
             .customize()
             .config_override(overrides)
             .send()
@@ -450,6 +453,7 @@ async fn query_shard(
     pk: String,
     want: usize,
     before: Option<RecordId>,
+    consistent: bool,
 ) -> Result<Vec<Record>, StoreError> {
     let mut records = Vec::with_capacity(want);
     let mut start = None;
@@ -460,6 +464,7 @@ async fn query_shard(
             .table_name(&table)
             .expression_attribute_values(":pk", s(pk.clone()))
             .scan_index_forward(false)
+            .consistent_read(consistent)
             .limit(remaining)
             .set_exclusive_start_key(start);
         query = match before {

@@ -14,6 +14,11 @@ pub struct StoreSettings {
     pub retention: Option<Duration>,
     /// How long an idempotency key is remembered.
     pub idempotency_ttl: Duration,
+    /// Listing and health reads are strongly consistent: on a multi-region
+    /// strongly consistent table they then see every acknowledged write of
+    /// every region (at twice the read units), and the probe fails in a
+    /// region cut off from the others.
+    pub consistent_reads: bool,
 }
 
 impl Default for StoreSettings {
@@ -22,6 +27,7 @@ impl Default for StoreSettings {
             write_shards: 1,
             retention: None,
             idempotency_ttl: Duration::from_secs(86_400),
+            consistent_reads: false,
         }
     }
 }
