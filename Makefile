@@ -40,7 +40,7 @@ setup: ## Install what make test needs: Debian packages (apt-get), Rust componen
 	scripts/setup.sh
 	@$(MAKE) venv $(CARGO_DENY)
 
-venv: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Project-local Python tools (moto, cargo-lambda, zig, pytest, checkov)
+venv: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Project-local Python tools (moto, cargo-lambda, zig, pytest, selenium, actionlint, cyclonedx; checkov)
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
