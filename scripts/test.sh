@@ -43,6 +43,7 @@ suite "build: Lambda zips" make build
 suite "runtime end-to-end (bootstrap under the Runtime API emulator)" pytest_suite tests/py/test_runtime_e2e.py
 suite "build: local emulation (debug, what make run starts)" cargo build -p epochstore-local --quiet
 suite "local emulation and failover drill" pytest_suite tests/py/test_local_failover.py tests/py/test_local_lifecycle.py
+suite "measured failover (make drill: RTO, RPO; eventual, lagged, strong)" pytest_suite tests/py/test_drill.py
 suite "browser (headless Chromium)" pytest_suite tests/py/test_local_browser.py
 suite "reliability (bad input, 5,000-request loads, failover under load, store outage)" pytest_suite tests/py/test_reliability.py
 suite "terraform fmt, validate, test" make tf-check
