@@ -359,15 +359,12 @@ class ReplicationWatch:
 
     def wait(self, ids: set, deadline: float, stop: Optional[threading.Event] = None) -> set:
         """Polls until every survivor lists `ids`, `deadline` or `stop`; returns the rest."""
+        stop = stop or threading.Event()
         pending = set(ids) - set(self.listed_at)
         while pending:
             pending -= self.poll(pending)
-            if not pending or self.clock.now() >= deadline:
+            if not pending or self.clock.now() >= deadline or stop.wait(self.poll_interval):
                 break
-            if stop is not None and stop.wait(self.poll_interval):
-                break
-            if stop is None:
-                time.sleep(self.poll_interval)
         return pending
 
 
@@ -389,95 +386,114 @@ def served_by(observations: list, region: str) -> list:
     return [o for o in observations if o.region == region and o.status is not None]
 
 
-def wait_for(predicate: Callable[[], bool], clock: Clock, deadline: float, traffic: Traffic,
-             what: str) -> None:
-    while not predicate():
-        if clock.now() >= deadline:
-            raise DrillError(f"gave up after --max-duration waiting for {what}")
-        if traffic.exhausted:
-            raise DrillError(f"--max-requests reached while waiting for {what}")
-        time.sleep(0.02)
+def acknowledged_by(observations: list, region: str, until: float = float("inf")) -> set:
+    """Ids of the records `region` acknowledged (answer received by `until`)."""
+    return {o.record_id for o in observations
+            if o.region == region and o.ok and o.record_id and o.received <= until}
 
 
-def last_served(traffic: Traffic, region: str, default: float) -> float:
-    return max((o.received for o in served_by(traffic.snapshot(), region)), default=default)
+class Drill:
+    """One drill: warm up, fail, drain, recover, serve again; every phase
+    bounded by --max-duration and --max-requests."""
 
+    def __init__(self, target: Target, args: argparse.Namespace):
+        self.target, self.args = target, args
+        self.region = target.region
+        self.clock = Clock()
+        self.traffic = Traffic(target.url, self.clock, args.rate, args.concurrency,
+                               args.max_requests, args.timeout)
+        self.watch = ReplicationWatch(target.survivors, self.clock, args.timeout, args.max_pages,
+                                      args.poll_interval)
+        self.timeline = Timeline()
+        self.at_risk: set = set()
+        self.stop_watching = threading.Event()
+        self.watcher: Optional[threading.Thread] = None
 
-def drained(traffic: Traffic, clock: Clock, region: str, failed: float, window: float) -> bool:
-    """Every request sent during one full window after REGION's last response
-    (or the failure) has been answered, and none by REGION."""
-    quiet_since = max(last_served(traffic, region, failed), failed)
-    oldest = traffic.oldest_in_flight()
-    return clock.now() >= quiet_since + window and (oldest is None or oldest >= quiet_since + window)
+    def run(self) -> dict:
+        self.traffic.start()
+        try:
+            self.warm_up()
+            self.fail()
+            self.drain()
+            self.recover()
+            self.serve_again()
+        finally:
+            self.traffic.stop()
+            self.timeline.stopped = self.clock.now()
+            if self.timeline.fail_started is not None and self.timeline.recovered is None:
+                print(f"drill: stopped early; recovering {self.region}", file=sys.stderr, flush=True)
+                self.target.recover()
+            # The last reads of the survivors are the main thread's own.
+            self.stop_watching.set()
+            if self.watcher is not None:
+                self.watcher.join()
+        observations = self.traffic.snapshot()
+        lost = self.watch.wait(acknowledged_by(observations, self.region),
+                               self.clock.now() + self.args.lost_after)
+        return build_report(self.target, self.args, self.clock, self.timeline, observations,
+                            self.watch, self.at_risk, lost)
 
+    def served(self) -> list:
+        return served_by(self.traffic.snapshot(), self.region)
 
-def at_risk(traffic: Traffic, watch: ReplicationWatch, region: str, failed: float) -> set:
-    """Records REGION acknowledged before `failed` that a survivor does not list yet."""
-    acknowledged = {o.record_id for o in traffic.snapshot()
-                    if o.region == region and o.ok and o.record_id and o.received <= failed}
-    return acknowledged - watch.poll(acknowledged) if acknowledged else set()
+    def wait_for(self, predicate: Callable[[], bool], what: str) -> None:
+        while not predicate():
+            if self.clock.now() >= self.args.max_duration:
+                raise DrillError(f"gave up after --max-duration waiting for {what}")
+            if self.traffic.exhausted:
+                raise DrillError(f"--max-requests reached while waiting for {what}")
+            time.sleep(0.02)
 
+    def warm_up(self) -> None:
+        self.wait_for(lambda: self.clock.now() >= self.args.warmup and bool(self.served()),
+                      f"{self.region} to serve a request before the failure")
 
-def run_drill(target: Target, args: argparse.Namespace) -> dict:
-    clock = Clock()
-    deadline = args.max_duration
-    region, window = target.region, target.detection_window_s
-    traffic = Traffic(target.url, clock, args.rate, args.concurrency, args.max_requests, args.timeout)
-    watch = ReplicationWatch(target.survivors, clock, args.timeout, args.max_pages, args.poll_interval)
-    timeline = Timeline()
-    rpo_ids: set = set()
-    stop_watching = threading.Event()
-    watcher = None
-    failed = recovered = False
-    traffic.start()
-    try:
-        wait_for(lambda: clock.now() >= args.warmup and bool(served_by(traffic.snapshot(), region)),
-                 clock, deadline, traffic, f"{region} to serve a request before the failure")
+    def fail(self) -> None:
+        """Fails the region; what the survivors do not list at that moment is at risk."""
+        self.timeline.fail_started = self.clock.now()
+        self.target.fail()
+        failed = self.timeline.failed = self.clock.now()
+        acknowledged = acknowledged_by(self.traffic.snapshot(), self.region, until=failed)
+        self.at_risk = acknowledged - self.watch.poll(acknowledged) if acknowledged else set()
+        self.watcher = threading.Thread(
+            target=self.watch.wait, daemon=True,
+            args=(self.at_risk, self.args.max_duration + self.args.lost_after, self.stop_watching))
+        self.watcher.start()
 
-        timeline.fail_started = clock.now()
-        failed = True
-        target.fail()
-        timeline.failed = clock.now()
-        rpo_ids = at_risk(traffic, watch, region, timeline.failed)
-        watcher = threading.Thread(target=watch.wait, daemon=True,
-                                   args=(rpo_ids, deadline + args.lost_after, stop_watching))
-        watcher.start()
+    def last_served(self) -> float:
+        """REGION's last answer after the failure (the failure itself if none)."""
+        return max([self.timeline.failed] + [o.received for o in self.served()])
 
-        wait_for(lambda: drained(traffic, clock, region, timeline.failed, window), clock, deadline, traffic, f"{region} to stop serving for one detection window ({window:g} s)")
-        timeline.last_served_by_region = last_served(traffic, region, timeline.failed)
+    def drained(self) -> bool:
+        """Every request sent during one full detection window after REGION's
+        last answer has been answered, and none by REGION."""
+        quiet_until = self.last_served() + self.target.detection_window_s
+        oldest = self.traffic.oldest_in_flight()
+        return self.clock.now() >= quiet_until and (oldest is None or oldest >= quiet_until)
 
-        timeline.recover_started = clock.now()
-        target.recover()
-        recovered = True
-        timeline.recovered = clock.now()
+    def drain(self) -> None:
+        self.wait_for(self.drained, f"{self.region} to stop serving for one detection window "
+                                    f"({self.target.detection_window_s:g} s)")
+        self.timeline.last_served_by_region = self.last_served()
 
-        def served_again() -> list:
-            return [o.received for o in served_by(traffic.snapshot(), region) if o.sent > timeline.recovered]
+    def recover(self) -> None:
+        self.timeline.recover_started = self.clock.now()
+        self.target.recover()
+        self.timeline.recovered = self.clock.now()
 
-        wait_for(lambda: bool(served_again()), clock, deadline, traffic,
-                 f"{region} to serve again after recovery")
-        timeline.first_served_again = min(served_again())
-    finally:
-        traffic.stop()
-        timeline.stopped = clock.now()
-        if failed and not recovered:
-            print(f"drill: stopped early; recovering {region}", file=sys.stderr, flush=True)
-            target.recover()
-        # The last reads are the main thread's own.
-        stop_watching.set()
-        if watcher is not None:
-            watcher.join()
+    def serve_again(self) -> None:
+        def again() -> list:
+            return [o.received for o in self.served() if o.sent > self.timeline.recovered]
 
-    observations = traffic.snapshot()
-    acknowledged = {o.record_id for o in observations if o.region == region and o.ok and o.record_id}
-    lost = watch.wait(acknowledged, clock.now() + args.lost_after)
-    return build_report(target, args, clock, timeline, observations, watch, rpo_ids, lost)
+        self.wait_for(lambda: bool(again()), f"{self.region} to serve again after recovery")
+        self.timeline.first_served_again = min(again())
 
 
 # --- report -----------------------------------------------------------------
 
 
 def seconds(value: Optional[float]) -> Optional[float]:
+    """To the millisecond."""
     return None if value is None else round(value, 3)
 
 
@@ -496,9 +512,10 @@ def build_report(target: Target, args: argparse.Namespace, clock: Clock, timelin
             by_region[o.region] = by_region.get(o.region, 0) + 1
     sent_at = {o.record_id: o for o in observations if o.record_id}
     replicated = [watch.listed_at[i] for i in rpo_ids if i in watch.listed_at]
-    replicate_s = max(replicated) - timeline.failed if replicated else 0.0
-    rto_s = max(0.0, timeline.last_served_by_region - timeline.failed)
-    recovery_s = timeline.first_served_again - timeline.recovered
+    # Rounded once, so that the summary line and the JSON agree.
+    replicate_s = seconds(max(replicated) - timeline.failed if replicated else 0.0)
+    rto_s = seconds(timeline.last_served_by_region - timeline.failed)
+    recovery_s = seconds(timeline.first_served_again - timeline.recovered)
     summary = (f"RTO {rto_s:.2f} s, recovery {recovery_s:.2f} s, failed requests {len(failures)} of "
                f"{len(observations)}, RPO {len(rpo_ids)} records ({replicate_s:.2f} s to replicate), "
                f"lost {len(lost)}")
@@ -520,8 +537,8 @@ def build_report(target: Target, args: argparse.Namespace, clock: Clock, timelin
             "lostAfterSeconds": args.lost_after, "requestTimeoutSeconds": args.timeout,
         },
         "timeline": {camel(name): seconds(value) for name, value in vars(timeline).items()},
-        "rtoSeconds": seconds(rto_s),
-        "recoverySeconds": seconds(recovery_s),
+        "rtoSeconds": rto_s,
+        "recoverySeconds": recovery_s,
         "failCommandSeconds": seconds(timeline.failed - timeline.fail_started),
         "recoverCommandSeconds": seconds(timeline.recovered - timeline.recover_started),
         "requests": {
@@ -536,13 +553,10 @@ def build_report(target: Target, args: argparse.Namespace, clock: Clock, timelin
         },
         "rpo": {
             "records": len(rpo_ids),
-            "replicateSeconds": seconds(replicate_s),
+            "replicateSeconds": replicate_s,
             "lost": len(lost),
-            "acknowledgedByRegion": sum(1 for o in observations
-                                        if o.region == region and o.ok and o.record_id),
-            "acknowledgedByRegionBeforeFailure": sum(
-                1 for o in observations
-                if o.region == region and o.ok and o.record_id and o.received <= timeline.failed),
+            "acknowledgedByRegion": len(acknowledged_by(observations, region)),
+            "acknowledgedByRegionBeforeFailure": len(acknowledged_by(observations, region, timeline.failed)),
             "pollErrors": watch.poll_errors,
             "atRisk": sorted(
                 ({"id": i, "sent": seconds(sent_at[i].sent), "acknowledged": seconds(sent_at[i].received),
@@ -666,7 +680,7 @@ def main(argv: list) -> int:
         print(f"drill: {target.mode} target {target.url}, failing {target.region}; survivors "
               f"{', '.join(target.survivors)}; detection window {target.detection_window_s:g} s",
               file=sys.stderr, flush=True)
-        report = run_drill(target, args)
+        report = Drill(target, args).run()
     except DrillError as err:
         print(f"drill: {err}", file=sys.stderr)
         return 2
