@@ -121,45 +121,39 @@ impl Store for ReplicatingStore {
 mod tests {
     use super::*;
 
+    const LAG: Duration = Duration::from_millis(100);
+
     fn page() -> PageLimit {
         PageLimit::parse("10").unwrap()
     }
 
+    /// One replica per named region, `LAG` apart.
+    fn stores(names: &[&str], consistency: Consistency) -> Vec<ReplicatingStore> {
+        let regions: Vec<String> = names.iter().map(|name| (*name).to_owned()).collect();
+        replicas(&regions, MemoryStore::default, LAG, consistency)
+    }
+
+    async fn listed(store: &ReplicatingStore) -> Vec<Record> {
+        store.list(page(), None).await.unwrap().items
+    }
+
     #[tokio::test]
     async fn a_write_reaches_the_other_replicas_after_the_lag() {
-        let regions = ["a".to_owned(), "b".to_owned(), "c".to_owned()];
-        let stores = replicas(
-            &regions,
-            MemoryStore::default,
-            Duration::from_millis(100),
-            Consistency::Eventual,
-        );
+        let stores = stores(&["a", "b", "c"], Consistency::Eventual);
         let record = Record::new(chrono::Utc::now(), "a");
         let outcome = stores[0].put(record.clone(), None).await.unwrap();
         assert_eq!(outcome, PutOutcome::Created(record.clone()));
-        assert_eq!(
-            stores[0].list(page(), None).await.unwrap().items,
-            std::slice::from_ref(&record)
-        );
-        assert!(stores[1].list(page(), None).await.unwrap().items.is_empty());
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(listed(&stores[0]).await, std::slice::from_ref(&record));
+        assert!(listed(&stores[1]).await.is_empty());
+        tokio::time::sleep(LAG * 3).await;
         for store in &stores {
-            assert_eq!(
-                store.list(page(), None).await.unwrap().items,
-                std::slice::from_ref(&record)
-            );
+            assert_eq!(listed(store).await, std::slice::from_ref(&record));
         }
     }
 
     #[tokio::test]
     async fn an_idempotent_retry_in_another_region_within_the_lag_duplicates() {
-        let regions = ["a".to_owned(), "b".to_owned()];
-        let stores = replicas(
-            &regions,
-            MemoryStore::default,
-            Duration::from_millis(100),
-            Consistency::Eventual,
-        );
+        let stores = stores(&["a", "b"], Consistency::Eventual);
         let key = IdempotencyKey::parse("retry-1");
         let first = Record::new(chrono::Utc::now(), "a");
         let retry = Record::new(chrono::Utc::now(), "b");
@@ -167,9 +161,9 @@ mod tests {
         let b = stores[1].put(retry.clone(), key.clone()).await.unwrap();
         assert_eq!(a, PutOutcome::Created(first));
         assert_eq!(b, PutOutcome::Created(retry));
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(LAG * 3).await;
         // Both records now exist everywhere: the window cost a duplicate.
-        assert_eq!(stores[0].list(page(), None).await.unwrap().items.len(), 2);
+        assert_eq!(listed(&stores[0]).await.len(), 2);
         // After replication the key is known everywhere: a later retry replays.
         let late = Record::new(chrono::Utc::now(), "a");
         let replay = stores[0].put(late, key).await.unwrap();
@@ -178,21 +172,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_strong_write_is_in_every_replica_when_acknowledged() {
-        let regions = ["a".to_owned(), "b".to_owned(), "c".to_owned()];
-        let stores = replicas(
-            &regions,
-            MemoryStore::default,
-            Duration::from_millis(100),
-            Consistency::Strong,
-        );
+        let stores = stores(&["a", "b", "c"], Consistency::Strong);
         let record = Record::new(chrono::Utc::now(), "b");
         let outcome = stores[1].put(record.clone(), None).await.unwrap();
         assert_eq!(outcome, PutOutcome::Created(record.clone()));
         for store in &stores {
-            assert_eq!(
-                store.list(page(), None).await.unwrap().items,
-                std::slice::from_ref(&record)
-            );
+            assert_eq!(listed(store).await, std::slice::from_ref(&record));
         }
         // After the acknowledgement the key is known everywhere: a retry in
         // another region replays instead of storing a second record.
@@ -206,13 +191,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_strong_write_abandoned_by_its_caller_still_replicates() {
-        let regions = ["a".to_owned(), "b".to_owned()];
-        let stores = replicas(
-            &regions,
-            MemoryStore::default,
-            Duration::from_millis(100),
-            Consistency::Strong,
-        );
+        let stores = stores(&["a", "b"], Consistency::Strong);
         let record = Record::new(chrono::Utc::now(), "a");
         let abandoned = tokio::time::timeout(
             Duration::from_millis(10),
@@ -220,14 +199,8 @@ mod tests {
         )
         .await;
         assert!(abandoned.is_err(), "the acknowledgement waits for the lag");
-        assert_eq!(
-            stores[0].list(page(), None).await.unwrap().items,
-            std::slice::from_ref(&record)
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(
-            stores[1].list(page(), None).await.unwrap().items,
-            std::slice::from_ref(&record)
-        );
+        assert_eq!(listed(&stores[0]).await, std::slice::from_ref(&record));
+        tokio::time::sleep(LAG * 3).await;
+        assert_eq!(listed(&stores[1]).await, std::slice::from_ref(&record));
     }
 }
