@@ -550,6 +550,9 @@ def build_report(target: Target, args: argparse.Namespace, clock: Clock, timelin
             "byRegion": by_region,
             "failureSamples": [{"sent": seconds(o.sent), "kind": o.kind, "status": o.status,
                                 "region": o.region, "error": o.error} for o in failures[:20]],
+            # Every request, in the order the answers came: sent, received, kind, status, region.
+            "log": [[seconds(o.sent), seconds(o.received), o.kind, o.status, o.region]
+                    for o in observations],
         },
         "rpo": {
             "records": len(rpo_ids),
