@@ -45,7 +45,7 @@ from typing import Callable, Optional
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 REGION_HEADER = "x-epochstore-region"
 # Route53: a check every 10 s, 3 failures to turn unhealthy.
-AWS_DETECTION_WINDOW_S = 30.0
+ROUTE53_DETECTION_WINDOW_S = 30.0
 # Two writes for each health check: with two regions served in turn, a cycle
 # of two would send every write to the same region.
 REQUEST_CYCLE = ("store", "store", "health")
@@ -95,7 +95,7 @@ class Target:
     """Where the drill sends traffic, how it fails and recovers REGION, and
     where it reads the surviving regions from."""
 
-    mode: str  # "local" or "aws"
+    mode: str  # "local" or "deployment"
     url: str
     region: str
     survivors: dict  # region -> base URL, queried directly
@@ -162,39 +162,52 @@ def parse_region_urls(pairs: list) -> dict:
     return urls
 
 
-def discover(args: argparse.Namespace) -> Target:
-    url = args.url.rstrip("/")
-    state = local_state(url, args.timeout)
-    substitutions = {"region": shlex.quote(args.region), "env": shlex.quote(args.env or "")}
-    custom_fail = args.fail_command and shell_step(args.fail_command.format(**substitutions), "fail")
-    custom_recover = args.recover_command and shell_step(
-        args.recover_command.format(**substitutions), "recover")
-    if state is not None:
-        names = [r["name"] for r in state["regions"]]
-        if args.region not in names:
-            raise DrillError(f"{url} emulates {', '.join(names)}, not {args.region}")
-        window = args.detection_window or state["probeIntervalMs"] * state["failureThreshold"] / 1000
-        return Target(
-            mode="local", url=url, region=args.region,
-            survivors={r["name"]: r["url"] for r in state["regions"] if r["name"] != args.region},
-            detection_window_s=window,
-            fail=custom_fail or control_step(url, args.region, "fail", args.timeout),
-            recover=custom_recover or control_step(url, args.region, "ok", args.timeout),
-            local_state=state,
-        )
+def command_step(template: Optional[str], args: argparse.Namespace, what: str) -> Optional[Callable[[], None]]:
+    """A shell command with `{region}` and `{env}` filled in (quoted); None without one."""
+    if not template:
+        return None
+    command = template.replace("{region}", shlex.quote(args.region)).replace(
+        "{env}", shlex.quote(args.env or ""))
+    return shell_step(command, what)
+
+
+def local_target(args: argparse.Namespace, url: str, state: dict) -> Target:
+    """The local emulation: everything comes from `GET /_local/regions`."""
+    names = [r["name"] for r in state["regions"]]
+    if args.region not in names:
+        raise DrillError(f"{url} emulates {', '.join(names)}, not {args.region}")
+    fail = (command_step(args.fail_command, args, "fail")
+            or control_step(url, args.region, "fail", args.timeout))
+    recover = (command_step(args.recover_command, args, "recover")
+               or control_step(url, args.region, "ok", args.timeout))
+    return Target(
+        mode="local", url=url, region=args.region,
+        survivors={r["name"]: r["url"] for r in state["regions"] if r["name"] != args.region},
+        detection_window_s=args.detection_window
+        or state["probeIntervalMs"] * state["failureThreshold"] / 1000,
+        fail=fail, recover=recover, local_state=state)
+
+
+def deployment_target(args: argparse.Namespace, url: str) -> Target:
+    """A deployment: make failover/recover, the survivors from --region-url."""
     survivors = {name: u for name, u in parse_region_urls(args.region_url).items() if name != args.region}
     if not survivors:
         raise DrillError("RPO is read from the surviving regions directly: give each one with "
                          "--region-url REGION=URL (make drill ENV=... fills them from "
                          "terraform output regional_urls)")
-    env_arg = f" ENV={substitutions['env']}" if args.env else ""
-    return Target(
-        mode="aws", url=url, region=args.region, survivors=survivors,
-        detection_window_s=args.detection_window or AWS_DETECTION_WINDOW_S,
-        fail=custom_fail or shell_step(f"make failover REGION={substitutions['region']}{env_arg}", "fail"),
-        recover=custom_recover or shell_step(
-            f"make recover REGION={substitutions['region']}{env_arg}", "recover"),
-    )
+    env = " ENV={env}" if args.env else ""
+    fail = command_step(args.fail_command or "make failover REGION={region}" + env, args, "fail")
+    recover = command_step(args.recover_command or "make recover REGION={region}" + env, args, "recover")
+    return Target(mode="deployment", url=url, region=args.region, survivors=survivors,
+                  detection_window_s=args.detection_window or ROUTE53_DETECTION_WINDOW_S,
+                  fail=fail, recover=recover)
+
+
+def discover(args: argparse.Namespace) -> Target:
+    """With --env a deployment; else the local emulation when URL is one."""
+    url = args.url.rstrip("/")
+    state = None if args.env else local_state(url, args.timeout)
+    return local_target(args, url, state) if state else deployment_target(args, url)
 
 
 # --- traffic --------------------------------------------------------------
@@ -548,8 +561,9 @@ def build_report(target: Target, args: argparse.Namespace, clock: Clock, timelin
             "failedHealthChecksOfRegion": sum(1 for o in failures if o.kind == "health" and o.region == region),
             "failedWrites": sum(1 for o in failures if o.kind == "store"),
             "byRegion": by_region,
-            "failureSamples": [{"sent": seconds(o.sent), "kind": o.kind, "status": o.status,
-                                "region": o.region, "error": o.error} for o in failures[:20]],
+            "failureSamples": [{"sent": seconds(o.sent), "received": seconds(o.received), "kind": o.kind,
+                                "status": o.status, "region": o.region, "error": o.error}
+                               for o in failures[:20]],
             # Every request, in the order the answers came: sent, received, kind, status, region.
             "log": [[seconds(o.sent), seconds(o.received), o.kind, o.status, o.region]
                     for o in observations],
@@ -640,8 +654,9 @@ def parse_args(argv: list) -> argparse.Namespace:
                "<total>, RPO <n> records (<s> s to replicate), lost <n>")
     parser.add_argument("--url", required=True, help="base URL: the local front door or the global domain")
     parser.add_argument("--region", required=True, help="the region to fail, e.g. eu-west-3")
-    parser.add_argument("--env", help="the deployment's environment (terraform/envs/ENV.tfvars); "
-                                      "passed to make failover/recover and allows a non-loopback URL")
+    parser.add_argument("--env", help="the deployment's environment (terraform/envs/ENV.tfvars): "
+                                      "URL is a deployment, failed with make failover/recover ENV=...; "
+                                      "allows a non-loopback URL")
     parser.add_argument("--i-mean-it", action="store_true",
                         help="allow a non-loopback URL without --env")
     parser.add_argument("--region-url", action="append", default=[], metavar="REGION=URL",
