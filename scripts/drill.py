@@ -3,14 +3,14 @@
 
 Sends a steady, bounded stream of `POST /storeEpochTime` (each with its own
 `Idempotency-Key`) and `GET /health` through URL, fails REGION, keeps sending
-until no response has come from REGION for one full detection window,
+until no request sent during one full detection window has reached REGION,
 recovers REGION, waits until it serves again, then stops. From what it
 observed (the region that served each response, status codes, timestamps)
 it reports:
 
-- RTO: failure -> the last response served by REGION;
+- RTO: failure (the fail command returned) -> the last response served by REGION;
 - failed requests (non-2xx or transport errors) during the whole drill;
-- recovery: recover command -> the first response served by REGION again;
+- recovery: the recover command returned -> the first response served by REGION again;
 - RPO: records REGION acknowledged before the failure that the surviving
   regions did not list at that moment, and the time until they all did;
 - lost: records REGION acknowledged that a surviving region never listed
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import http.client
 import ipaddress
 import json
 import os
@@ -50,6 +51,8 @@ ROUTE53_DETECTION_WINDOW_S = 30.0
 # of two would send every write to the same region.
 REQUEST_CYCLE = ("store", "store", "health")
 PAGE_LIMIT = 1000
+# Fails or recovers REGION.
+Step = Callable[[], None]
 
 
 class DrillError(Exception):
@@ -76,7 +79,7 @@ def request(method: str, url: str, timeout: float, headers: Optional[dict] = Non
             status, header_map, raw = response.status, response.headers, response.read()
     except urllib.error.HTTPError as err:
         status, header_map, raw = err.code, err.headers, err.read()
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, http.client.HTTPException) as err:
         return Reply(None, None, {}, error=f"{type(err).__name__}: {err}")
     try:
         body = json.loads(raw) if raw else {}
@@ -100,8 +103,8 @@ class Target:
     region: str
     survivors: dict  # region -> base URL, queried directly
     detection_window_s: float
-    fail: Callable[[], None]
-    recover: Callable[[], None]
+    fail: Step
+    recover: Step
     local_state: Optional[dict] = None
 
 
@@ -126,7 +129,7 @@ def check_allowed(url: str, env: Optional[str], i_mean_it: bool) -> None:
             "or pass --i-mean-it")
 
 
-def shell_step(command: str, what: str) -> Callable[[], None]:
+def shell_step(command: str, what: str) -> Step:
     def run() -> None:
         print(f"drill: {what}: {command}", file=sys.stderr, flush=True)
         result = subprocess.run(command, shell=True, cwd=REPO)
@@ -135,7 +138,7 @@ def shell_step(command: str, what: str) -> Callable[[], None]:
     return run
 
 
-def control_step(url: str, region: str, status: str, timeout: float) -> Callable[[], None]:
+def control_step(url: str, region: str, status: str, timeout: float) -> Step:
     def run() -> None:
         reply = request("POST", f"{url}/_local/regions/{region}/status", timeout, data=status.encode())
         if reply.status != 204:
@@ -162,7 +165,7 @@ def parse_region_urls(pairs: list) -> dict:
     return urls
 
 
-def command_step(template: Optional[str], args: argparse.Namespace, what: str) -> Optional[Callable[[], None]]:
+def command_step(template: Optional[str], args: argparse.Namespace, what: str) -> Optional[Step]:
     """A shell command with `{region}` and `{env}` filled in (quoted); None without one."""
     if not template:
         return None
@@ -213,6 +216,17 @@ def discover(args: argparse.Namespace) -> Target:
 # --- traffic --------------------------------------------------------------
 
 
+class Clock:
+    """Seconds since the drill started (monotonic), plus the wall-clock start."""
+
+    def __init__(self):
+        self.origin = time.monotonic()
+        self.started_at = datetime.datetime.now(datetime.timezone.utc)
+
+    def now(self) -> float:
+        return time.monotonic() - self.origin
+
+
 @dataclass
 class Observation:
     kind: str  # "store" or "health"
@@ -232,7 +246,7 @@ class Traffic:
     """Worker threads that share one request schedule: `rate` requests a
     second at most, `max_requests` in all."""
 
-    def __init__(self, url: str, clock: "Clock", rate: float, concurrency: int,
+    def __init__(self, url: str, clock: Clock, rate: float, concurrency: int,
                  max_requests: int, timeout: float):
         self.url, self.clock, self.timeout = url, clock, timeout
         self.interval = 1.0 / rate
@@ -289,15 +303,15 @@ class Traffic:
             delay = slot - self.clock.now()
             if delay > 0 and self.stopping.wait(delay):
                 return
+            sent = self.clock.now()
             with self.lock:
-                self.in_flight[number] = self.clock.now()
-            observation = self._send(REQUEST_CYCLE[number % len(REQUEST_CYCLE)])
+                self.in_flight[number] = sent
+            observation = self._send(REQUEST_CYCLE[number % len(REQUEST_CYCLE)], sent)
             with self.lock:
                 del self.in_flight[number]
                 self.observations.append(observation)
 
-    def _send(self, kind: str) -> Observation:
-        sent = self.clock.now()
+    def _send(self, kind: str, sent: float) -> Observation:
         if kind == "store":
             reply = request("POST", f"{self.url}/storeEpochTime", self.timeout,
                             headers={"Idempotency-Key": f"drill-{uuid.uuid4().hex}"}, data=b"")
@@ -306,17 +320,6 @@ class Traffic:
         record_id = reply.body.get("id") if kind == "store" else None
         return Observation(kind, sent, self.clock.now(), reply.status, reply.region, reply.error,
                            record_id if isinstance(record_id, str) else None)
-
-
-class Clock:
-    """Seconds since the drill started (monotonic), plus the wall-clock start."""
-
-    def __init__(self):
-        self.origin = time.monotonic()
-        self.started_at = datetime.datetime.now(datetime.timezone.utc)
-
-    def now(self) -> float:
-        return time.monotonic() - self.origin
 
 
 # --- replication (RPO) ------------------------------------------------------
@@ -558,7 +561,8 @@ def build_report(target: Target, args: argparse.Namespace, clock: Clock, timelin
             "total": len(observations),
             "failed": len(failures),
             # /health of the failed region answers 503 by design until it is drained.
-            "failedHealthChecksOfRegion": sum(1 for o in failures if o.kind == "health" and o.region == region),
+            "failedHealthChecksOfRegion": sum(1 for o in failures
+                                              if o.kind == "health" and o.region == region),
             "failedWrites": sum(1 for o in failures if o.kind == "store"),
             "byRegion": by_region,
             "failureSamples": [{"sent": seconds(o.sent), "received": seconds(o.received), "kind": o.kind,
@@ -610,6 +614,8 @@ def markdown(report: dict) -> str:
         f"responses by region: "
         + ", ".join(f"{k} {v}" for k, v in sorted(req["byRegion"].items()))
         + "; RTO and recovery are exact to about one request interval of the region",
+        f"fail command {r['failCommandSeconds']:.2f} s, recover command {r['recoverCommandSeconds']:.2f} s "
+        "(not part of the figures below)",
         "",
         "| figure | value | meaning |",
         "| --- | --- | --- |",

@@ -82,7 +82,8 @@ def drill(local, tmp_path, *extra: str) -> dict:
     assert times == sorted(times), timeline
     assert timeline["recovered"] < timeline["firstServedAgain"]
     assert timeline["failed"] <= timeline["lastServedByRegion"] < timeline["recoverStarted"]
-    assert report["rtoSeconds"] == pytest.approx(timeline["lastServedByRegion"] - timeline["failed"], abs=0.002)
+    assert report["rtoSeconds"] == pytest.approx(
+        timeline["lastServedByRegion"] - timeline["failed"], abs=0.002)
     assert report["recoverySeconds"] == pytest.approx(
         timeline["firstServedAgain"] - timeline["recovered"], abs=0.002)
     # Each time is rounded to the millisecond on its own.
