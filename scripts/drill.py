@@ -325,13 +325,23 @@ class Traffic:
 # --- replication (RPO) ------------------------------------------------------
 
 
+def cursor_above(record_id: str) -> Optional[str]:
+    """A page cursor that lists `record_id` first: the next UUIDv7 up (a
+    cursor lists the ids below it), or None if adding one leaves UUIDv7."""
+    value = int(record_id.replace("-", ""), 16) + 1
+    if (value >> 76) & 0xF != 7 or (value >> 62) & 0x3 != 0b10:
+        return None
+    return f"{value:032x}"
+
+
 def listed_ids(base_url: str, wanted: set, timeout: float, max_pages: int) -> Optional[set]:
-    """The ids of `wanted` that `GET /getEpochStore` of one region lists
-    (newest first, paged until all are found or the pages are older than
-    the oldest wanted id); None when the region did not answer."""
+    """The ids of `wanted` that `GET /getEpochStore` of one region lists,
+    paged newest first from the newest wanted id until all are found or the
+    pages are older than the oldest one (so records written by others after
+    the drill cost nothing); None when the region did not answer."""
     found: set = set()
     oldest = min(wanted)
-    cursor = None
+    cursor = cursor_above(max(wanted))
     for _ in range(max_pages):
         query = {"limit": PAGE_LIMIT, **({"cursor": cursor} if cursor else {})}
         reply = request("GET", f"{base_url}/getEpochStore?{urllib.parse.urlencode(query)}", timeout)
@@ -678,7 +688,7 @@ def parse_args(argv: list) -> argparse.Namespace:
                              "probe interval x failure threshold locally, 30 s otherwise")
     parser.add_argument("--rate", type=positive(float), default=10.0, help="requests per second at most (10)")
     parser.add_argument("--concurrency", type=positive(int), default=4, help="requests in flight at most (4)")
-    parser.add_argument("--max-requests", type=positive(int), default=5000, help="requests in all (5000)")
+    parser.add_argument("--max-requests", type=positive(int), default=6000, help="requests in all (6000)")
     parser.add_argument("--max-duration", type=positive(float), default=600.0, metavar="SECONDS",
                         help="give up (and recover) after this long (600)")
     parser.add_argument("--warmup", type=float, default=3.0, metavar="SECONDS",

@@ -174,6 +174,18 @@ def test_a_non_loopback_url_is_refused(tmp_path):
     assert not os.listdir(tmp_path), "no report for a drill that did not run"
 
 
+def test_a_cursor_above_an_id_lists_that_id_first(local_factory):
+    drill_module = load_drill_module()
+    local = local_factory(**FAST_PROBES)
+    ids = [http("POST", f"{local.url}/storeEpochTime").json()["id"] for _ in range(5)]
+    newest_first = sorted(ids, reverse=True)
+    cursor = drill_module.cursor_above(newest_first[2])
+    page = http("GET", f"{local.url}/getEpochStore?limit=2&cursor={cursor}")
+    assert page.status == 200, page.body
+    assert [item["id"] for item in page.json()["items"]] == newest_first[2:4]
+    assert drill_module.listed_ids(local.region_url(SURVIVOR), {ids[0], ids[3]}, 5, 3) == {ids[0], ids[3]}
+
+
 def test_which_urls_need_a_named_deployment():
     drill_module = load_drill_module()
     for url in ("http://127.0.0.1:3000", "http://localhost:3000", "http://[::1]:3000", "http://127.0.0.2"):
