@@ -348,10 +348,10 @@ def listed_ids(base_url: str, wanted: set, timeout: float, max_pages: int) -> Op
         if reply.status != 200:
             return None
         items = reply.body.get("items") or []
-        found.update(item["id"] for item in items if item.get("id") in wanted)
+        found.update(item.get("id") for item in items if item.get("id") in wanted)
         cursor = reply.body.get("nextCursor")
-        # UUIDv7 ids sort by time: a page that ends before the oldest wanted
-        # id holds nothing newer after it.
+        # UUIDv7 ids sort by time: past the oldest wanted id, the next pages
+        # hold only older records.
         if found == wanted or not cursor or not items or items[-1].get("id", "") < oldest:
             break
     return found
