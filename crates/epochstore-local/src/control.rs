@@ -1,6 +1,8 @@
 //! The local control endpoint on the front door (bound to 127.0.0.1 only):
 //!
-//! - `GET /_local/regions`: regions, ports, health and STATUS as JSON.
+//! - `GET /_local/regions`: regions, ports, health, STATUS and the responses
+//!   each region gave through the front door, with the detection settings
+//!   (probe interval, failure threshold) and the store's consistency, as JSON.
 //! - `POST /_local/regions/{region}/status` with body `fail` or `ok`: sets
 //!   that region's STATUS (`204`; `404` for an unknown region). Its `/health`
 //!   then answers `503` and the front door drains it once the health check
@@ -12,8 +14,9 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::HeaderValue;
 use hyper::{Method, StatusCode};
 
-use crate::front_door::{error, json, FrontDoor};
+use crate::deployment::Deployment;
 use crate::region::status_name;
+use crate::responses::{error, json};
 use crate::serve::HttpResponse;
 
 const PREFIX: &str = "/_local/";
@@ -22,13 +25,13 @@ pub fn owns(path: &str) -> bool {
     path.starts_with(PREFIX) || path == "/_local"
 }
 
-pub async fn handle(front_door: &FrontDoor, request: hyper::Request<Incoming>) -> HttpResponse {
+pub async fn handle(deployment: &Deployment, request: hyper::Request<Incoming>) -> HttpResponse {
     let path = request.uri().path().to_owned();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
         ["_local", "regions"] => {
             if request.method() == Method::GET || request.method() == Method::HEAD {
-                regions(front_door)
+                regions(deployment)
             } else {
                 method_not_allowed("GET")
             }
@@ -37,8 +40,8 @@ pub async fn handle(front_door: &FrontDoor, request: hyper::Request<Incoming>) -
             if request.method() != Method::POST {
                 return method_not_allowed("POST");
             }
-            let Some(region) = front_door.regions.iter().find(|r| r.name == *name) else {
-                let known: Vec<&str> = front_door.regions.iter().map(|r| r.name.as_str()).collect();
+            let Some(region) = deployment.regions.iter().find(|r| r.name == *name) else {
+                let known: Vec<&str> = deployment.regions.iter().map(|r| r.name.as_str()).collect();
                 return error(
                     StatusCode::NOT_FOUND,
                     "unknown_region",
@@ -74,13 +77,14 @@ pub async fn handle(front_door: &FrontDoor, request: hyper::Request<Incoming>) -
     }
 }
 
-fn regions(front_door: &FrontDoor) -> HttpResponse {
-    let settings = &front_door.settings;
-    let regions: Vec<serde_json::Value> = front_door
+fn regions(deployment: &Deployment) -> HttpResponse {
+    let settings = &deployment.settings;
+    let regions: Vec<serde_json::Value> = deployment
         .regions
         .iter()
-        .zip(&front_door.health)
-        .map(|(region, health)| {
+        .zip(&deployment.health)
+        .enumerate()
+        .map(|(index, (region, health))| {
             let check = health.snapshot();
             serde_json::json!({
                 "name": region.name,
@@ -90,14 +94,16 @@ fn regions(front_door: &FrontDoor) -> HttpResponse {
                 "healthy": check.healthy(),
                 "consecutiveFailures": check.consecutive_failures(),
                 "consecutiveSuccesses": check.consecutive_successes(),
+                "responses": deployment.responses(index),
             })
         })
         .collect();
     json(
         StatusCode::OK,
         &serde_json::json!({
-            "frontDoor": front_door.url(),
+            "frontDoor": deployment.front_door_url(),
             "store": settings.store_mode(),
+            "consistency": settings.consistency.name(),
             "probeIntervalMs": settings.probe_interval.as_millis() as u64,
             "failureThreshold": settings.failure_threshold,
             "regions": regions,

@@ -11,19 +11,14 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderMap, HeaderValue};
 use hyper::StatusCode;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 
 use crate::control;
-use crate::health::RegionHealth;
-use crate::region::Region;
-use crate::region_server::{ensure_request_id, REQUEST_ID_HEADER};
+use crate::deployment::Deployment;
+use crate::request_id::{ensure_request_id, REQUEST_ID_HEADER};
+use crate::responses::error;
 use crate::routing;
 use crate::serve::HttpResponse;
-use crate::settings::Settings;
-
-pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
+use crate::upstream::HttpClient;
 
 /// API Gateway's payload limit; the region enforces the API's own, smaller one.
 pub const MAX_PROXIED_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -43,49 +38,26 @@ const HOP_BY_HOP: [&str; 9] = [
     "expect",
 ];
 
-/// A pooled keep-alive HTTP client for the loopback regions.
-pub fn client() -> HttpClient {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    connector.set_connect_timeout(Some(Duration::from_secs(1)));
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(30))
-        .build(connector)
-}
-
 pub struct FrontDoor {
-    pub settings: Settings,
-    pub regions: Vec<Arc<Region>>,
-    pub health: Vec<Arc<RegionHealth>>,
+    deployment: Arc<Deployment>,
     weights: Vec<u32>,
     client: HttpClient,
     turn: AtomicU64,
 }
 
 impl FrontDoor {
-    pub fn new(
-        settings: Settings,
-        regions: Vec<Arc<Region>>,
-        health: Vec<Arc<RegionHealth>>,
-        client: HttpClient,
-    ) -> Self {
+    pub fn new(deployment: Arc<Deployment>, client: HttpClient) -> Self {
         Self {
-            settings,
-            weights: vec![routing::WEIGHT; regions.len()],
-            regions,
-            health,
+            weights: vec![routing::WEIGHT; deployment.regions.len()],
+            deployment,
             client,
             turn: AtomicU64::new(0),
         }
     }
 
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.settings.port)
-    }
-
     pub async fn handle(self: Arc<Self>, request: hyper::Request<Incoming>) -> HttpResponse {
         if control::owns(request.uri().path()) {
-            return control::handle(&self, request).await;
+            return control::handle(&self.deployment, request).await;
         }
         self.proxy(request).await
     }
@@ -123,7 +95,7 @@ impl FrontDoor {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("-")
             .to_owned();
-        let healthy: Vec<bool> = self.health.iter().map(|h| h.healthy()).collect();
+        let healthy: Vec<bool> = self.deployment.health.iter().map(|h| h.healthy()).collect();
         let turn = self.turn.fetch_add(1, Ordering::Relaxed);
         let order = routing::order(&self.weights, &healthy, turn);
         let path_and_query = parts
@@ -135,7 +107,7 @@ impl FrontDoor {
         // reached its region: a POST is never sent twice.
         let mut last_error = None;
         for (attempt, &index) in order.iter().take(2).enumerate() {
-            let region = &self.regions[index];
+            let region = &self.deployment.regions[index];
             let mut forwarded = hyper::Request::new(Full::new(body.clone()));
             *forwarded.method_mut() = parts.method.clone();
             *forwarded.headers_mut() = forward_headers(&parts.headers);
@@ -160,6 +132,7 @@ impl FrontDoor {
                     );
                 }
                 Ok(Ok(response)) => {
+                    self.deployment.count_response(index);
                     tracing::debug!(request_id, region = %region.name, method = %parts.method, path = parts.uri.path(), status = response.status().as_u16(), attempt, "proxied");
                     return response;
                 }
@@ -245,29 +218,6 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
     }
 }
 
-/// An error of the front door itself, in the API's error shape.
-pub fn error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
-    json(
-        status,
-        &serde_json::json!({"error": {"code": code, "message": message}}),
-    )
-}
-
-pub fn json(status: StatusCode, value: &serde_json::Value) -> HttpResponse {
-    let mut response = hyper::Response::new(Full::new(Bytes::from(value.to_string())));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        hyper::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    headers.insert(
-        hyper::header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -279,7 +229,11 @@ mod tests {
     use tokio::sync::watch;
 
     use super::*;
+    use crate::health::RegionHealth;
+    use crate::region::Region;
     use crate::serve::serve;
+    use crate::settings::Settings;
+    use crate::upstream::client;
 
     fn app(region: &str) -> App {
         let vars: HashMap<String, String> = [("TABLE_NAME", "epochstore"), ("AWS_REGION", region)]
@@ -322,12 +276,12 @@ mod tests {
             Arc::new(RegionHealth::new(3)),
             Arc::new(RegionHealth::new(3)),
         ];
-        let door = Arc::new(FrontDoor::new(
+        let deployment = Arc::new(Deployment::new(
             Settings::from_vars(&HashMap::new()).unwrap(),
             vec![dead, alive],
             health,
-            client(),
         ));
+        let door = Arc::new(FrontDoor::new(Arc::clone(&deployment), client()));
         tokio::spawn(serve(
             "front door".into(),
             front_listener,
@@ -345,6 +299,8 @@ mod tests {
             assert_eq!(response.status(), StatusCode::CREATED);
             assert_eq!(response.headers()[REGION_HEADER], "alive-1");
         }
+        // Counted for the region that answered, not the one that was tried.
+        assert_eq!((deployment.responses(0), deployment.responses(1)), (0, 6));
     }
 
     #[test]

@@ -9,8 +9,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use tokio::sync::watch;
 
-use crate::front_door::HttpClient;
 use crate::serve::stopped;
+use crate::upstream::HttpClient;
 
 /// Route53 counts a probe as healthy when it gets a 2xx or 3xx status within
 /// its timeout (4 s for HTTP checks).

@@ -8,18 +8,23 @@
 //!
 //! Environment: `PORT` (3000; regions on PORT+1, PORT+2, ...), `REGIONS`
 //! (`eu-central-1,eu-west-3`), `TABLE_NAME` (`epochstore`),
-//! `AWS_ENDPOINT_URL_DYNAMODB`, `REPLICATION_LAG_MS`, `PROBE_INTERVAL_MS`
+//! `AWS_ENDPOINT_URL_DYNAMODB`, `REPLICATION_LAG_MS`, `CONSISTENCY`
+//! (`eventual` or `strong`), `PROBE_INTERVAL_MS`
 //! (1000), `FAILURE_THRESHOLD` (3), and the library's own variables.
 
 mod control;
+mod deployment;
 mod front_door;
 mod health;
 mod region;
 mod region_server;
 mod replication;
+mod request_id;
+mod responses;
 mod routing;
 mod serve;
 mod settings;
+mod upstream;
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -30,6 +35,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::deployment::Deployment;
 use crate::front_door::FrontDoor;
 use crate::health::RegionHealth;
 use crate::region::Region;
@@ -103,7 +109,7 @@ async fn run(settings: Settings, env: HashMap<String, String>) -> Result<(), Set
         ));
     }
 
-    let client = front_door::client();
+    let client = upstream::client();
     let health: Vec<Arc<RegionHealth>> = regions
         .iter()
         .map(|_| Arc::new(RegionHealth::new(settings.failure_threshold)))
@@ -120,13 +126,9 @@ async fn run(settings: Settings, env: HashMap<String, String>) -> Result<(), Set
             front_stopped.clone(),
         ));
     }
-    let front_door = Arc::new(FrontDoor::new(
-        settings.clone(),
-        regions.clone(),
-        health,
-        client,
-    ));
-    let door = Arc::clone(&front_door);
+    let deployment = Arc::new(Deployment::new(settings.clone(), regions.clone(), health));
+    let front_url = deployment.front_door_url();
+    let door = Arc::new(FrontDoor::new(deployment, client));
     front.spawn(serve::serve(
         "front door".into(),
         front_listener,
@@ -135,8 +137,8 @@ async fn run(settings: Settings, env: HashMap<String, String>) -> Result<(), Set
         DRAIN_TIMEOUT,
     ));
 
-    print_banner(&settings, &front_door.url(), &regions);
-    tracing::info!(front_door = %front_door.url(), regions = settings.regions.len(), store = %settings.store_mode(), "epochstore-local started");
+    print_banner(&settings, &front_url, &regions);
+    tracing::info!(front_door = %front_url, regions = settings.regions.len(), store = %settings.store_mode(), consistency = settings.consistency.name(), "epochstore-local started");
 
     let signal = wait_for_signal().await;
     tracing::info!(signal, "stopping");

@@ -83,6 +83,7 @@ pub async fn build(
                 &settings.regions,
                 || MemoryStore::new(store_settings.clone()),
                 lag,
+                settings.consistency,
             )
             .into_iter()
             .map(|store| Arc::new(store) as Arc<dyn Store>)
@@ -153,5 +154,39 @@ mod tests {
         assert!(Arc::ptr_eq(&regions[0].app().store, &after.store));
         assert_eq!(regions[0].status(), Status::Ok);
         assert_eq!(after.region, "eu-west-3");
+    }
+
+    /// Whether a record written in the first region is listed by the second
+    /// as soon as the write is acknowledged.
+    async fn visible_elsewhere_on_acknowledgement(vars: &[(&str, &str)]) -> bool {
+        let env: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let settings = Settings::from_vars(&env).unwrap();
+        let regions = build(&settings, &env).await.unwrap();
+        let record = epochstore::domain::Record::new(chrono::Utc::now(), "eu-central-1");
+        regions[0]
+            .app()
+            .store
+            .put(record.clone(), None)
+            .await
+            .unwrap();
+        let limit = epochstore::domain::PageLimit::parse("10").unwrap();
+        let page = regions[1].app().store.list(limit, None).await.unwrap();
+        page.items.contains(&record)
+    }
+
+    #[tokio::test]
+    async fn strong_consistency_acknowledges_a_write_once_every_region_has_it() {
+        let lag = [("REPLICATION_LAG_MS", "200")];
+        assert!(!visible_elsewhere_on_acknowledgement(&lag).await);
+        assert!(
+            !visible_elsewhere_on_acknowledgement(&[lag[0], ("CONSISTENCY", "eventual")]).await
+        );
+        assert!(visible_elsewhere_on_acknowledgement(&[lag[0], ("CONSISTENCY", "strong")]).await);
+        // Without a lag the regions share one store: strong either way.
+        assert!(visible_elsewhere_on_acknowledgement(&[]).await);
+        assert!(visible_elsewhere_on_acknowledgement(&[("CONSISTENCY", "strong")]).await);
     }
 }

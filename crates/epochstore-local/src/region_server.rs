@@ -11,9 +11,9 @@ use hyper::header::{HeaderName, HeaderValue};
 use lambda_http::{Body, RequestExt};
 
 use crate::region::Region;
+use crate::request_id::ensure_request_id;
+use crate::responses;
 use crate::serve::HttpResponse;
-
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Handles one request on `region`.
 pub async fn handle(region: Arc<Region>, request: hyper::Request<Incoming>) -> HttpResponse {
@@ -28,7 +28,7 @@ pub async fn handle(region: Arc<Region>, request: hyper::Request<Incoming>) -> H
         Err(err) => {
             // The client went away mid-body: nobody reads this answer.
             tracing::debug!(region = %region.name, error = %err, "request body unreadable");
-            return crate::front_door::error(
+            return responses::error(
                 hyper::StatusCode::BAD_REQUEST,
                 "bad_request",
                 "the request body could not be read",
@@ -45,16 +45,6 @@ pub async fn handle(region: Arc<Region>, request: hyper::Request<Incoming>) -> H
     let request = lambda_http::Request::from_parts(parts, body).with_raw_http_path(path);
     let app = region.app();
     to_hyper(app.handle(request).await)
-}
-
-/// Sets `x-request-id` when the client (or the front door) did not.
-pub fn ensure_request_id(headers: &mut hyper::HeaderMap) {
-    if headers.contains_key(REQUEST_ID_HEADER) {
-        return;
-    }
-    if let Ok(value) = HeaderValue::from_str(&uuid::Uuid::now_v7().to_string()) {
-        headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
-    }
 }
 
 /// The library's `413`, with the headers the App puts on every response.

@@ -17,6 +17,27 @@ pub const DEFAULT_PROBE_INTERVAL_MS: u64 = 1_000;
 /// Route53's default failure threshold.
 pub const DEFAULT_FAILURE_THRESHOLD: u32 = 3;
 
+/// When a write is acknowledged, relative to its replication to the other
+/// regions' replicas (`CONSISTENCY`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Consistency {
+    /// At once; the other replicas follow after `REPLICATION_LAG_MS`, as with
+    /// a default (multi-region eventually consistent) global table.
+    Eventual,
+    /// Only once every replica has it, as with a multi-region strongly
+    /// consistent table: a failover loses no acknowledged write.
+    Strong,
+}
+
+impl Consistency {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Eventual => "eventual",
+            Self::Strong => "strong",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     /// Front door port; region `i` (0-based) listens on `port + 1 + i`.
@@ -28,6 +49,7 @@ pub struct Settings {
     /// In-memory mode only: each region has its own replica, updated this
     /// long after a write was accepted elsewhere.
     pub replication_lag: Option<Duration>,
+    pub consistency: Consistency,
     pub probe_interval: Duration,
     pub failure_threshold: u32,
 }
@@ -106,12 +128,22 @@ impl Settings {
                     .into(),
             ));
         }
+        let consistency = match get("CONSISTENCY") {
+            None | Some("eventual") => Consistency::Eventual,
+            Some("strong") => Consistency::Strong,
+            Some(other) => {
+                return Err(SettingsError(format!(
+                    "CONSISTENCY must be eventual or strong, not {other:?}"
+                )))
+            }
+        };
         Ok(Self {
             port,
             regions,
             table_name: get("TABLE_NAME").unwrap_or(DEFAULT_TABLE_NAME).to_owned(),
             dynamodb_endpoint,
             replication_lag,
+            consistency,
             probe_interval: Duration::from_millis(number(
                 "PROBE_INTERVAL_MS",
                 DEFAULT_PROBE_INTERVAL_MS,
@@ -139,10 +171,17 @@ impl Settings {
                 "DynamoDB at {endpoint}, table {} shared by every region",
                 self.table_name
             ),
-            (None, Some(lag)) => format!(
-                "in-memory, one replica per region, asynchronous replication after {} ms",
-                lag.as_millis()
-            ),
+            (None, Some(lag)) => match self.consistency {
+                Consistency::Eventual => format!(
+                    "in-memory, one replica per region, asynchronous replication after {} ms",
+                    lag.as_millis()
+                ),
+                Consistency::Strong => format!(
+                    "in-memory, one replica per region, synchronous replication: a write is \
+                     acknowledged once every replica has it ({} ms)",
+                    lag.as_millis()
+                ),
+            },
             (None, None) => {
                 "in-memory, one store shared by every region (strongly consistent)".to_owned()
             }
@@ -171,6 +210,7 @@ mod tests {
         assert_eq!(settings.table_name, "epochstore");
         assert_eq!(settings.dynamodb_endpoint, None);
         assert_eq!(settings.replication_lag, None);
+        assert_eq!(settings.consistency, Consistency::Eventual);
         assert_eq!(settings.probe_interval, Duration::from_secs(1));
         assert_eq!(settings.failure_threshold, 3);
     }
@@ -184,6 +224,7 @@ mod tests {
             ("PROBE_INTERVAL_MS", "200"),
             ("FAILURE_THRESHOLD", "2"),
             ("TABLE_NAME", "t1"),
+            ("CONSISTENCY", "strong"),
         ]))
         .unwrap();
         assert_eq!(settings.regions, ["us-east-1", "eu-west-1", "ap-south-1"]);
@@ -192,6 +233,16 @@ mod tests {
         assert_eq!(settings.probe_interval, Duration::from_millis(200));
         assert_eq!(settings.failure_threshold, 2);
         assert_eq!(settings.table_name, "t1");
+        assert_eq!(settings.consistency, Consistency::Strong);
+        assert!(settings.store_mode().contains("synchronous replication"));
+    }
+
+    #[test]
+    fn consistency_eventual_is_the_default_and_can_be_named() {
+        for value in ["", "eventual"] {
+            let settings = Settings::from_vars(&vars(&[("CONSISTENCY", value)])).unwrap();
+            assert_eq!(settings.consistency, Consistency::Eventual);
+        }
     }
 
     #[test]
@@ -205,6 +256,11 @@ mod tests {
             (&[("FAILURE_THRESHOLD", "0")], "FAILURE_THRESHOLD"),
             (&[("PROBE_INTERVAL_MS", "1")], "PROBE_INTERVAL_MS"),
             (&[("REPLICATION_LAG_MS", "-1")], "REPLICATION_LAG_MS"),
+            (
+                &[("CONSISTENCY", "Strong")],
+                "CONSISTENCY must be eventual or strong, not \"Strong\"",
+            ),
+            (&[("CONSISTENCY", "linearizable")], "CONSISTENCY"),
             (
                 &[
                     ("REPLICATION_LAG_MS", "100"),
