@@ -37,7 +37,7 @@ help: ## List the verbs
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 setup: ## Install what make test needs: Debian packages (apt-get), Rust components, venvs, cargo-deny
-	scripts/setup.sh
+	PYTHON=$(PYTHON) scripts/setup.sh
 	@$(MAKE) venv $(CARGO_DENY)
 
 venv: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Project-local Python tools (moto, cargo-lambda, zig, pytest, selenium, actionlint, cyclonedx; checkov)

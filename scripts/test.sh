@@ -49,7 +49,7 @@ suite "smoke script (scripts/smoke.sh) against the local emulation" pytest_suite
 suite "measured failover (make drill: RTO, RPO; eventual, lagged, strong)" pytest_suite tests/py/test_drill.py
 suite "browser (headless Chromium)" pytest_suite tests/py/test_local_browser.py
 suite "reliability (bad input, 5,000-request loads, failover under load, store outage)" pytest_suite tests/py/test_reliability.py
-suite "canary (node --check, node --test against the local emulation)" bash -c 'node --check canary/index.js && node --test canary/'
+suite "canary (node --check, node --test against the local emulation)" bash -c 'node --check canary/index.js && node --test canary/index.test.js'
 suite "terraform fmt, validate, test" make tf-check
 suite "checkov" make checkov
 suite "workflows: actionlint" actionlint
