@@ -80,6 +80,14 @@ locals {
         ]])
       },
       {
+        # A canary's function runs on AWS's own Synthetics runtime layers (another account's), which
+        # CreateCanary and UpdateCanary read with the caller's permissions.
+        sid       = "SyntheticsRuntimeLayers"
+        read      = []
+        write     = ["lambda:GetLayerVersion"]
+        resources = ["${local.arn}:lambda:*:*:layer:Synthetics:*", "${local.arn}:lambda:*:*:layer:Synthetics_Selenium:*", "${local.arn}:lambda:*:*:layer:AWS-CW-Synthetics*:*"]
+      },
+      {
         sid       = "Roles"
         read      = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:ListRoleTags"]
         write     = ["iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole"]
@@ -161,6 +169,15 @@ locals {
         condition = local.tagged[s]
       },
       {
+        # Lambda returns a function's environment (encrypted with the region's key) only to a caller that
+        # may decrypt it: without this a plan would see every function's variables as changed.
+        sid       = "FunctionEnvironments"
+        read      = ["kms:Decrypt"]
+        write     = []
+        resources = ["${local.arn}:kms:*:${local.account}:key/*"]
+        condition = merge(local.tagged[s], { StringLike = { "kms:ViaService" = "lambda.*.amazonaws.com" } })
+      },
+      {
         # kms:CreateKey has no resource-level permissions; the request must tag the key with the environment.
         sid       = "KeyCreate"
         read      = []
@@ -225,12 +242,12 @@ locals {
           condition = local.tagged[s]
         },
         {
-          # HTTP API routes, integrations and deployments can carry no tags (API Gateway's tag inheritance
-          # is for REST APIs only), so they are matched by kind, in any API of the account.
+          # HTTP API routes, integrations, deployments and JWT authorizers can carry no tags (API Gateway's
+          # tag inheritance is for REST APIs only), so they are matched by kind, in any API of the account.
           sid   = "ApiRoutes"
           read  = ["apigateway:GET"]
           write = ["apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"]
-          resources = flatten([for kind in ["routes", "integrations", "deployments"] : [
+          resources = flatten([for kind in ["routes", "integrations", "deployments", "authorizers"] : [
             "${local.arn}:apigateway:*::/apis/*/${kind}",
             "${local.arn}:apigateway:*::/apis/*/${kind}/*",
           ]])

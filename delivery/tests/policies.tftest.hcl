@@ -152,13 +152,19 @@ run "environments_do_not_overlap" {
         "arn:aws:route53:::healthcheck/* {}",
         # Tagging an API or domain: Environment and Project are guarded (guards policy).
         "arn:aws:apigateway:*::/tags/* {}",
-        # HTTP API routes, integrations and deployments carry no tags.
+        # HTTP API routes, integrations, deployments and JWT authorizers carry no tags.
         "arn:aws:apigateway:*::/apis/*/routes {}",
         "arn:aws:apigateway:*::/apis/*/routes/* {}",
         "arn:aws:apigateway:*::/apis/*/integrations {}",
         "arn:aws:apigateway:*::/apis/*/integrations/* {}",
         "arn:aws:apigateway:*::/apis/*/deployments {}",
         "arn:aws:apigateway:*::/apis/*/deployments/* {}",
+        "arn:aws:apigateway:*::/apis/*/authorizers {}",
+        "arn:aws:apigateway:*::/apis/*/authorizers/* {}",
+        # AWS's own Synthetics runtime layers, read only.
+        "arn:aws:lambda:*:*:layer:Synthetics:* {}",
+        "arn:aws:lambda:*:*:layer:Synthetics_Selenium:* {}",
+        "arn:aws:lambda:*:*:layer:AWS-CW-Synthetics*:* {}",
     ])
     error_message = "dev and prod roles may share only the account-wide grants listed in this test."
   }
@@ -282,7 +288,7 @@ run "tags_cannot_move_a_resource_between_environments" {
     condition = toset(flatten([for k, p in aws_iam_policy.github : [
       for st in jsondecode(p.policy).Statement : st.Sid if can(st.Condition.StringEquals["aws:ResourceTag/Environment"])
       ] if startswith(k, "deploy-dev/")])) == toset([
-      "Keys", "ScalableTargets", "Apis", "Certificates",
+      "Keys", "FunctionEnvironments", "ScalableTargets", "Apis", "Certificates",
     ])
     error_message = "The tag-scoped statements are exactly those whose kinds the guards cover."
   }
