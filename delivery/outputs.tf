@@ -21,12 +21,14 @@ output "github_variables" {
       TF_STATE_BUCKET      = var.state_bucket
       TF_STATE_REGION      = var.state_region
       TF_STATE_KMS_KEY_ARN = var.state_kms_key_arn
+      # The workflows pass each environment's boundary as TF_VAR_permissions_boundary_arn.
+      PERMISSIONS_BOUNDARY_ARNS = jsonencode({ for e in var.environments : e => aws_iam_policy.boundary[e].arn })
     }
     environments = { for e in var.environments : e => { AWS_ROLE_ARN = aws_iam_role.github["deploy-${e}"].arn } }
   }
 }
 
 output "permissions_boundary_arns" {
-  description = "Permissions boundary per environment: every IAM role the terraform/ root creates in environment E must carry it (permissions_boundary_arn in terraform/envs/E.tfvars); the deploy roles can create roles only with it."
+  description = "Permissions boundary per environment: every IAM role the terraform/ root creates in environment E must carry it (permissions_boundary_arn; the workflows pass it from the repository variable PERMISSIONS_BOUNDARY_ARNS); the deploy roles can create roles only with it."
   value       = { for e in var.environments : e => aws_iam_policy.boundary[e].arn }
 }

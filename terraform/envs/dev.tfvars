@@ -29,7 +29,7 @@ api_throttling_rate_limit  = 50
 # Canaries every 5 minutes: a fifth of the Synthetics bill of every minute.
 canary_rate_minutes = 5
 
-# When delivery/'s deploy role applies this environment (the pipeline), every
-# IAM role here must carry its boundary: delivery's output
-# permissions_boundary_arns["dev"].
-# permissions_boundary_arn = "arn:aws:iam::123456789012:policy/github-actions/epochstore-boundary-dev"
+# permissions_boundary_arn: the deploy pipeline passes delivery/'s boundary for
+# dev (TF_VAR_permissions_boundary_arn, from the repository variable
+# PERMISSIONS_BOUNDARY_ARNS); set it here too when applying by hand, so
+# that the roles keep it.

@@ -35,7 +35,7 @@ provisioned_concurrency = 0
 api_throttling_burst_limit = 500
 api_throttling_rate_limit  = 1000
 
-# When delivery/'s deploy role applies this environment (the pipeline), every
-# IAM role here must carry its boundary: delivery's output
-# permissions_boundary_arns["prod"].
-# permissions_boundary_arn = "arn:aws:iam::123456789012:policy/github-actions/epochstore-boundary-prod"
+# permissions_boundary_arn: the deploy pipeline passes delivery/'s boundary for
+# prod (TF_VAR_permissions_boundary_arn, from the repository variable
+# PERMISSIONS_BOUNDARY_ARNS); set it here too when applying by hand, so
+# that the roles keep it.

@@ -209,13 +209,18 @@ def test_the_smoke_test_gets_the_global_and_every_regional_url(tmp_path, outputs
     """The apply job's URL step, run as GitHub runs it, against a stand-in `terraform output -json`."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "terraform").write_text(f"#!/bin/sh\ncat <<'JSON'\n{json.dumps(outputs)}\nJSON\n")
+    # make deploy ENV=dev initialised terraform/.terraform/envs/dev: outputs are read there only.
+    (bin_dir / "terraform").write_text(
+        '#!/bin/sh\n[ "$TF_DATA_DIR" = "$GITHUB_WORKSPACE/terraform/.terraform/envs/$ENVIRONMENT" ]'
+        ' || { echo "terraform: backend not initialised in ${TF_DATA_DIR:-.terraform}" >&2; exit 1; }\n'
+        f"cat <<'JSON'\n{json.dumps(outputs)}\nJSON\n")
     (bin_dir / "terraform").chmod(0o755)
     github_output = tmp_path / "github_output"
     apply = workflow("deploy-environment.yml")["jobs"]["apply"]
     script = next(s["run"] for s in steps(apply) if s.get("id") == "urls")
     subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], check=True, timeout=30,
-                   env=dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", GITHUB_OUTPUT=str(github_output)))
+                   env=dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", GITHUB_OUTPUT=str(github_output),
+                            GITHUB_WORKSPACE=REPO, ENVIRONMENT="dev"))
     values = dict(line.split("=", 1) for line in github_output.read_text().splitlines())
     assert values == {"all": " ".join(expected), "first": expected[0]}
     assert apply["outputs"]["urls"] == "${{ steps.urls.outputs.all }}"
