@@ -51,7 +51,7 @@ run "root_global_canary_with_a_domain" {
   }
 
   assert {
-    condition     = output.canary_names == { "eu-central-1" = "epochstore-euc1", "eu-west-3" = "epochstore-euw3", "global" = "epochstore-global" }
+    condition     = output.canary_names == { "eu-central-1" = "epochstore-euc1", "eu-west-3" = "epochstore-euw3", "global" = "epochstore-gl" }
     error_message = "With a domain, a third canary on the global URL."
   }
 

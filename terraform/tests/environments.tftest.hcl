@@ -160,6 +160,8 @@ run "longest_name_and_environment_fit" {
     name        = "epochstore-reference1"
     environment = "staging1"
     regions     = ["eu-central-1", "ap-southeast-1"]
+    # Canary names are shortened far sooner (canary_module.tftest.hcl covers that).
+    canaries_enabled = false
   }
 
   assert {

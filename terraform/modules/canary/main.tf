@@ -8,14 +8,15 @@ locals {
   directions = { north = "n", south = "s", east = "e", west = "w", central = "c", northeast = "ne", northwest = "nw", southeast = "se", southwest = "sw" }
   label      = var.scope == "global" ? "global" : join("", [for word in split("-", var.region) : lookup(local.directions, word, word)])
 
-  # Synthetics allows 21 characters of [0-9a-z_-]. A prefix too long for the
-  # label keeps its start plus 4 hex digits of its hash, so two long names
-  # that share a start (epochstore-staging, epochstore-staging2) still differ.
-  # Only the canary's own name is shortened: bucket, role and alarm carry
-  # the full name, so policies scoped to "<name>-*" still cover them.
-  prefix_budget = 21 - 1 - length(local.label)
+  # Synthetics allows 21 characters of [0-9a-z_-], so the canary's own name
+  # says "gl" for the global one: epochstore-prod-gl, epochstore-prod-euc1.
+  # A prefix too long even then keeps its start plus 4 hex digits of its
+  # hash, so two long names that share a start still differ (and the check
+  # below warns). Bucket, role and alarm always carry the full name.
+  name_label    = var.scope == "global" ? "gl" : local.label
+  prefix_budget = 21 - 1 - length(local.name_label)
   prefix        = length(var.name) <= local.prefix_budget ? var.name : "${substr(var.name, 0, local.prefix_budget - 4)}${substr(sha256(var.name), 0, 4)}"
-  canary_name   = "${local.prefix}-${local.label}"
+  canary_name   = "${local.prefix}-${local.name_label}"
 
   arn_prefix      = "arn:${var.partition}"
   artifact_prefix = "canary/${local.canary_name}"
@@ -279,4 +280,13 @@ resource "aws_cloudwatch_metric_alarm" "failing" {
   alarm_actions             = [var.alarm_topic_arn]
   ok_actions                = [var.alarm_topic_arn]
   insufficient_data_actions = [var.alarm_topic_arn]
+}
+
+# delivery/'s deploy roles reach canaries named <name>-<env>-*: a shortened
+# name is outside them (and outside the boundary's cwsyn-<name>-* log groups).
+check "canary_name_keeps_the_prefix" {
+  assert {
+    condition     = local.prefix == var.name
+    error_message = "The canary of ${var.name} is named ${local.canary_name} to fit Synthetics' 21 characters; delivery/'s deploy roles, scoped to ${var.name}-*, do not cover it. Use a shorter name or environment to deploy it through the pipeline."
+  }
 }
