@@ -248,8 +248,10 @@ class Traffic:
     second at most, `max_requests` in all."""
 
     def __init__(self, url: str, clock: Clock, rate: float, concurrency: int,
-                 max_requests: int, timeout: float):
+                 max_requests: int, timeout: float, token: Optional[str] = None):
         self.url, self.clock, self.timeout = url, clock, timeout
+        # Writes that need a JWT (jwt_issuer set) carry it; reads never do.
+        self.auth = {"Authorization": f"Bearer {token}"} if token else {}
         self.interval = 1.0 / rate
         self.max_requests = max_requests
         self.observations: list = []
@@ -315,7 +317,7 @@ class Traffic:
     def _send(self, kind: str, sent: float) -> Observation:
         if kind == "store":
             reply = request("POST", f"{self.url}/storeEpochTime", self.timeout,
-                            headers={"Idempotency-Key": f"drill-{uuid.uuid4().hex}"}, data=b"")
+                            headers={"Idempotency-Key": f"drill-{uuid.uuid4().hex}", **self.auth}, data=b"")
         else:
             reply = request("GET", f"{self.url}/health", self.timeout)
         record_id = reply.body.get("id") if kind == "store" else None
@@ -428,7 +430,7 @@ class Drill:
         self.region = target.region
         self.clock = Clock()
         self.traffic = Traffic(target.url, self.clock, args.rate, args.concurrency,
-                               args.max_requests, args.timeout)
+                               args.max_requests, args.timeout, args.token)
         self.watch = ReplicationWatch(target.survivors, self.clock, args.timeout, args.max_pages,
                                       args.poll_interval)
         self.timeline = Timeline()
@@ -700,6 +702,8 @@ def parse_args(argv: list) -> argparse.Namespace:
                         help="between two reads of the survivors (0.1)")
     parser.add_argument("--max-pages", type=positive(int), default=20,
                         help=f"pages of {PAGE_LIMIT} records read per survivor and poll (20)")
+    parser.add_argument("--token", default=os.environ.get("DRILL_TOKEN"),
+                        help="JWT for POST when writes need one (jwt_issuer set); default: $DRILL_TOKEN")
     parser.add_argument("--timeout", type=positive(float), default=5.0, metavar="SECONDS",
                         help="per request (5)")
     parser.add_argument("--out-dir", default=os.path.join(REPO, "target", "drill"),

@@ -5,6 +5,7 @@
 # retries never store twice), GET /getEpochStore, GET /health. Exits non-zero
 # at the first answer outside 2xx or a body that is not the API's.
 # SMOKE_RETRIES (default 2): curl's retries of a timeout, 429 or 5xx.
+# SMOKE_TOKEN: a JWT sent with the POST when writes need one (jwt_issuer set).
 set -euo pipefail
 
 (($#)) || { echo "usage: $0 URL [URL...]" >&2; exit 2; }
@@ -34,7 +35,8 @@ check() {
 
 for base in "$@"; do
   base=${base%/}
-  check POST "$base/storeEpochTime" id --data '' -H "Idempotency-Key: smoke-$(date +%s)-$RANDOM$RANDOM"
+  check POST "$base/storeEpochTime" id --data '' -H "Idempotency-Key: smoke-$(date +%s)-$RANDOM$RANDOM" \
+    ${SMOKE_TOKEN:+-H "Authorization: Bearer $SMOKE_TOKEN"}
   check GET "$base/getEpochStore?limit=5" items
   check GET "$base/health" status
 done

@@ -1,11 +1,15 @@
 """scripts/smoke.sh, the deploy workflow's smoke test, against the local
 emulation: it passes through the front door and each region, and fails (exit
-non-zero, naming the request) on a 503 health check or when nothing answers."""
+non-zero, naming the request) on a 503 health check or when nothing answers;
+with SMOKE_TOKEN, a write that needs a JWT carries it."""
 
 from __future__ import annotations
 
+import http.server
+import json
 import os
 import subprocess
+import threading
 
 from local_harness import REPO, free_port_block, local_factory  # noqa: F401  (fixture)
 
@@ -51,3 +55,45 @@ def test_needs_a_url():
     result = smoke()
     assert result.returncode == 2
     assert "usage:" in result.stderr
+
+
+class TokenApi(http.server.BaseHTTPRequestHandler):
+    """Stands in for an API whose writes need a JWT (jwt_issuer set): POST
+    answers 401 unless it carries `Bearer good-token`; reads are public."""
+
+    def _answer(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        if self.headers.get("authorization") == "Bearer good-token":
+            self._answer(201, {"id": "0190"})
+        else:
+            self._answer(401, {"message": "Unauthorized"})
+
+    def do_GET(self):  # noqa: N802
+        self._answer(200, {"items": [], "status": "ok"})
+
+    def log_message(self, *_):
+        pass
+
+
+def test_sends_smoke_token_with_the_write():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TokenApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        refused = smoke(url)
+        assert refused.returncode != 0
+        assert f"FAIL POST {url}/storeEpochTime: HTTP 401" in refused.stderr
+        accepted = subprocess.run([SMOKE, url], capture_output=True, text=True, timeout=60,
+                                  env=dict(os.environ, SMOKE_RETRIES="0", SMOKE_TOKEN="good-token"))
+        assert accepted.returncode == 0, accepted.stderr
+        assert f"ok   POST {url}/storeEpochTime: HTTP 201" in accepted.stdout
+    finally:
+        server.shutdown()
