@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 
 die() { echo "make setup: $*" >&2; exit 1; }
 
-# Rust components for `cargo fmt` and `cargo clippy`.
+# Rust itself is the one prerequisite (README); then the components for
+# `cargo fmt` and `cargo clippy`.
+command -v cargo >/dev/null || die "cargo is missing: install Rust (rustup), then run make test again"
 for component in rustfmt clippy; do
   cmd=${component/rustfmt/fmt}
   cargo "$cmd" --version >/dev/null 2>&1 && continue
