@@ -8,11 +8,10 @@ venv=$PWD/.venv
 export PATH="$venv/bin:$PATH"
 
 # Terraform: the offline stand-in beside the checkout when there is one (a
-# terraform on PATH alone has no providers offline), else the one on PATH.
+# terraform on PATH alone has no providers offline), else the one on PATH,
+# whose presence make setup has checked.
 if [[ -x ../shared/tf-offline/setup ]]; then
   eval "$(scripts/terraform-offline.sh)"
-elif ! command -v terraform >/dev/null; then
-  echo "terraform not found: install Terraform >= 1.10 (or put shared/tf-offline beside this checkout)" >&2
 fi
 
 passed=0
