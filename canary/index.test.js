@@ -1,6 +1,6 @@
 'use strict';
 // The canary against the local emulation (`make run`'s binary) and against
-// small fake APIs that misbehave in one way each. `node --test canary/`.
+// small fake APIs that misbehave in one way each. `node --test canary/index.test.js`.
 // The binary comes from EPOCHSTORE_LOCAL_BIN, else
 // $CARGO_TARGET_DIR/debug/epochstore-local (target/ by default).
 
