@@ -225,3 +225,161 @@ def test_the_smoke_test_gets_the_global_and_every_regional_url(tmp_path, outputs
     assert values == {"all": " ".join(expected), "first": expected[0]}
     assert apply["outputs"]["urls"] == "${{ steps.urls.outputs.all }}"
     assert apply["environment"]["url"] == "${{ steps.urls.outputs.first }}"
+
+
+# --- First run: every missing setting is named before anything else runs.
+
+SETTINGS_SCRIPT = "scripts/check-github-settings.py"
+VARIABLE = re.compile(r"\$\{\{\s*vars\.([A-Z0-9_]+)\s*\}\}")
+# A complete, valid set of GitHub variables, as delivery/ prints them.
+GOOD_VARIABLES = {
+    "AWS_PLAN_ROLE_ARN": "arn:aws:iam::123456789012:role/github-actions/epochstore-github-plan",
+    "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/github-actions/epochstore-github-deploy-prod",
+    "TF_STATE_BUCKET": "epochstore-tfstate-123456789012-eu-central-1",
+    "TF_STATE_REGION": "eu-central-1",
+    "TF_STATE_KMS_KEY_ARN": "arn:aws:kms:eu-central-1:123456789012:key/11111111-1111-1111-1111-111111111111",
+    "PERMISSIONS_BOUNDARY_ARNS": json.dumps({e: f"arn:aws:iam::123456789012:policy/github-actions/epochstore-boundary-{e}"
+                                             for e in ("dev", "prod")}),
+}
+
+
+def run_step(step: dict, variables: dict[str, str], inputs: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """A run: step as GitHub runs it: its env: with ${{ vars.X }} / ${{ inputs.x }} substituted (absent = empty)."""
+    def substitute(value: str) -> str:
+        value = VARIABLE.sub(lambda m: variables.get(m.group(1), ""), str(value))
+        return re.sub(r"\$\{\{\s*inputs\.([a-z0-9-]+)\s*\}\}", lambda m: (inputs or {}).get(m.group(1), ""), value)
+    env = {k: substitute(v) for k, v in step.get("env", {}).items()}
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=REPO,
+                          capture_output=True, text=True, timeout=30, env=dict(PATH=os.environ["PATH"], **env))
+
+
+def settings_steps() -> dict[str, dict]:
+    return {s["name"]: s for s in steps(workflow("deploy.yml")["jobs"]["settings"]) if "run" in s}
+
+
+def test_the_settings_job_runs_before_the_build_and_every_aws_job():
+    jobs = workflow("deploy.yml")["jobs"]
+    assert jobs["build"]["needs"] == "settings"
+    assert "id-token" not in jobs["settings"]["permissions"]
+    for name in ("plan", "deploy-dev", "deploy-prod"):
+        needs = jobs[name]["needs"]
+        assert "build" in ([needs] if isinstance(needs, str) else needs), name
+
+
+def test_no_job_level_env_parses_a_variable():
+    """A job's env: is evaluated before its first step: fromJSON('') there fails naming nothing."""
+    for file, name, job in all_jobs():
+        for key, value in job.get("env", {}).items():
+            assert "fromJSON" not in str(value) and "vars." not in str(value), f"{file} {name} env {key}"
+
+
+def test_the_boundary_is_parsed_only_after_the_settings_check():
+    for file, name in (("deploy.yml", "plan"), ("deploy-environment.yml", "apply")):
+        job_steps = steps(workflow(file)["jobs"][name])
+        checked = next(i for i, s in enumerate(job_steps) if uses(s) == VERIFIED_ZIPS_ACTION)
+        parsing = [i for i, s in enumerate(job_steps) if "fromJSON" in json.dumps(s)]
+        assert parsing and all(i > checked for i in parsing), f"{file} {name}"
+
+
+def test_the_environment_check_is_the_first_step_of_every_aws_job():
+    action_steps = load(ACTIONS[0])["runs"]["steps"]
+    assert SETTINGS_SCRIPT in action_steps[0]["run"]
+    for file, name in (("deploy.yml", "plan"), ("deploy-environment.yml", "apply")):
+        job_steps = steps(workflow(file)["jobs"][name])
+        first_terraform_env = next(i for i, s in enumerate(job_steps) if uses(s) == VERIFIED_ZIPS_ACTION)
+        assert [uses(s).split("@")[0] for s in job_steps[:first_terraform_env]] == ["actions/checkout"], f"{file} {name}"
+        given = job_steps[first_terraform_env]["with"]
+        role = next(s for s in job_steps if uses(s).startswith(CREDENTIALS_ACTION))["with"]["role-to-assume"]
+        assert given["role-arn"] == role == "${{ vars.%s }}" % given["role-variable"], f"{file} {name}"
+        assert given["permissions-boundary-arns"] == "${{ vars.PERMISSIONS_BOUNDARY_ARNS }}"
+
+
+@pytest.mark.parametrize("step_name, required", [
+    ("Repository variables", ["TF_STATE_BUCKET", "TF_STATE_REGION", "TF_STATE_KMS_KEY_ARN", "PERMISSIONS_BOUNDARY_ARNS"]),
+    ("Repository variables of the plan",
+     ["AWS_PLAN_ROLE_ARN", "TF_STATE_BUCKET", "TF_STATE_REGION", "TF_STATE_KMS_KEY_ARN", "PERMISSIONS_BOUNDARY_ARNS"]),
+])
+def test_a_first_run_without_variables_names_each_one(step_name, required):
+    step = settings_steps()[step_name]
+    repository_level = {k: v for k, v in GOOD_VARIABLES.items() if k != "AWS_ROLE_ARN"}
+    assert run_step(step, repository_level).returncode == 0
+    empty = run_step(step, {})
+    assert empty.returncode == 1
+    errors = [line for line in empty.stdout.splitlines() if line.startswith("::error")]
+    assert [re.search(r"::([A-Z0-9_]+) is not set", e).group(1) for e in errors] == required
+    assert all("repository variable" in e for e in errors)
+
+
+def test_a_repository_level_aws_role_arn_is_refused_on_main():
+    """It would shadow a missing environment variable: every environment would get one role."""
+    step = settings_steps()["Repository variables"]
+    result = run_step(step, GOOD_VARIABLES)
+    assert result.returncode == 1
+    assert "AWS_ROLE_ARN is set as a repository or organisation variable" in result.stdout
+
+
+@pytest.mark.parametrize("boundaries, message", [
+    ('{\\"dev\\":\\"arn:aws:iam::123456789012:policy/b\\"}', "is not JSON"),  # HCL-escaped, as pasted from `output`
+    (json.dumps({"dev": "arn:aws:iam::123456789012:policy/github-actions/b-dev"}), "for environment 'prod'"),
+    ('["arn:aws:iam::123456789012:policy/b"]', "must be a JSON object"),
+])
+def test_a_malformed_boundary_map_is_named(boundaries, message):
+    step = settings_steps()["Repository variables of the plan"]
+    result = run_step(step, dict(GOOD_VARIABLES, PERMISSIONS_BOUNDARY_ARNS=boundaries))
+    assert result.returncode == 1
+    assert [line for line in result.stdout.splitlines() if line.startswith("::error")] == [
+        next(line for line in result.stdout.splitlines() if "PERMISSIONS_BOUNDARY_ARNS" in line)]
+    assert message in result.stdout
+
+
+def test_an_environment_without_its_role_is_named_with_its_environment():
+    """GitHub creates an environment a job names on the first run, without variables or protection."""
+    check = load(ACTIONS[0])["runs"]["steps"][0]
+    inputs = {"environment": "prod", "role-variable": "AWS_ROLE_ARN", "role-arn": "",
+              "state-bucket": GOOD_VARIABLES["TF_STATE_BUCKET"], "state-region": GOOD_VARIABLES["TF_STATE_REGION"],
+              "state-kms-key-arn": GOOD_VARIABLES["TF_STATE_KMS_KEY_ARN"],
+              "permissions-boundary-arns": GOOD_VARIABLES["PERMISSIONS_BOUNDARY_ARNS"]}
+    result = run_step(check, {}, inputs)
+    assert result.returncode == 1
+    assert "::error title=GitHub settings::AWS_ROLE_ARN is not set: add it as a variable of the GitHub environment 'prod'" \
+        in result.stdout
+    assert run_step(check, {}, dict(inputs, **{"role-arn": GOOD_VARIABLES["AWS_ROLE_ARN"]})).returncode == 0
+    wrong_region = run_step(check, {}, dict(inputs, **{"role-arn": GOOD_VARIABLES["AWS_ROLE_ARN"],
+                                                       "state-region": "Frankfurt"}))
+    assert wrong_region.returncode == 1 and "TF_STATE_REGION" in wrong_region.stdout
+
+
+def test_every_variable_the_workflows_read_is_checked_first():
+    read = set()
+    for path in WORKFLOWS + ACTIONS:
+        with open(path, encoding="utf-8") as f:
+            read |= set(VARIABLE.findall(f.read()))
+    checked = set()
+    for step in settings_steps().values():
+        checked |= set(VARIABLE.findall(json.dumps(step.get("env", {}))))
+    # The environment's role is checked in its own job, by terraform-env (role-variable).
+    for file, name in (("deploy.yml", "plan"), ("deploy-environment.yml", "apply")):
+        given = next(s for s in steps(workflow(file)["jobs"][name]) if uses(s) == VERIFIED_ZIPS_ACTION)["with"]
+        checked |= {given["role-variable"]} | set(VARIABLE.findall(json.dumps(given)))
+    assert read == checked == set(GOOD_VARIABLES), (read, checked)
+
+
+def test_dependabot_pull_requests_are_not_planned():
+    """GitHub runs them as fork pull requests: no OIDC token to assume the plan role with."""
+    jobs = workflow("deploy.yml")["jobs"]
+    dependabot = "github.event.pull_request.user.login != 'dependabot[bot]'"
+    assert dependabot in jobs["plan"]["if"]
+    assert dependabot in settings_steps()["Repository variables of the plan"]["if"]
+    assert "github.actor" not in jobs["plan"]["if"], "a re-run by someone else changes github.actor, not the restriction"
+
+
+def test_the_smoke_token_reaches_the_smoke_test():
+    called = workflow("deploy-environment.yml")
+    # PyYAML reads the key `on` as True.
+    declared = called[True]["workflow_call"]["secrets"]
+    assert declared == {"SMOKE_TOKEN": {"description": declared["SMOKE_TOKEN"]["description"], "required": False}}
+    smoke = next(s for s in steps(called["jobs"]["smoke"]) if "scripts/smoke.sh" in s.get("run", ""))
+    assert smoke["env"]["SMOKE_TOKEN"] == "${{ secrets.SMOKE_TOKEN }}"
+    jobs = workflow("deploy.yml")["jobs"]
+    for name in ("deploy-dev", "deploy-prod"):
+        assert jobs[name]["secrets"] == {"SMOKE_TOKEN": "${{ secrets.SMOKE_TOKEN }}"}, name
