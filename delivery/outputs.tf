@@ -13,19 +13,46 @@ output "oidc_provider_arn" {
   value       = local.oidc_provider_arn
 }
 
-output "github_variables" {
-  description = "Every variable the workflows read, by where it goes: repository variables, and one set per GitHub environment."
-  value = {
-    repository = {
-      AWS_PLAN_ROLE_ARN    = aws_iam_role.github["plan"].arn
-      TF_STATE_BUCKET      = var.state_bucket
-      TF_STATE_REGION      = var.state_region
-      TF_STATE_KMS_KEY_ARN = var.state_kms_key_arn
-      # The workflows pass each environment's boundary as TF_VAR_permissions_boundary_arn.
-      PERMISSIONS_BOUNDARY_ARNS = jsonencode({ for e in var.environments : e => aws_iam_policy.boundary[e].arn })
-    }
-    environments = { for e in var.environments : e => { AWS_ROLE_ARN = aws_iam_role.github["deploy-${e}"].arn } }
+locals {
+  # Every variable the workflows read, by where it goes (a test greps the
+  # workflows for vars.X and checks this covers them).
+  github_repository_variables = {
+    AWS_PLAN_ROLE_ARN    = aws_iam_role.github["plan"].arn
+    TF_STATE_BUCKET      = var.state_bucket
+    TF_STATE_REGION      = var.state_region
+    TF_STATE_KMS_KEY_ARN = var.state_kms_key_arn
+    # The workflows pass each environment's boundary as TF_VAR_permissions_boundary_arn.
+    PERMISSIONS_BOUNDARY_ARNS = jsonencode({ for e in var.environments : e => aws_iam_policy.boundary[e].arn })
   }
+  github_environment_variables = { for e in var.environments : e => { AWS_ROLE_ARN = aws_iam_role.github["deploy-${e}"].arn } }
+}
+
+output "github_variables" {
+  description = "Every variable the workflows read, by where it goes: repository variables, and one set per GitHub environment. Shown HCL-escaped; paste from github_variables_commands instead."
+  value = {
+    repository   = local.github_repository_variables
+    environments = local.github_environment_variables
+  }
+}
+
+# ARNs, names and JSON hold no single quote, so '…' passes each value to gh
+# byte for byte (terraform output shows strings HCL-escaped: \" in the JSON).
+output "github_environments_commands" {
+  description = "gh commands that create each GitHub environment with deployments from main only: run them once, before the first push to main (a job naming a missing environment makes GitHub create it with no protection). Print with terraform output -raw."
+  value = join("", flatten([for e in var.environments : [
+    "gh api --method PUT repos/${var.github_repository}/environments/${e} -F 'deployment_branch_policy[protected_branches]=false' -F 'deployment_branch_policy[custom_branch_policies]=true'\n",
+    "gh api --method POST repos/${var.github_repository}/environments/${e}/deployment-branch-policies -f name=main -f type=branch\n",
+  ]]))
+}
+
+output "github_variables_commands" {
+  description = "gh variable set commands that store every variable the workflows read, each value exactly as GitHub needs it (run after github_environments_commands). Print with terraform output -raw."
+  value = join("", concat(
+    [for k, v in local.github_repository_variables : "gh variable set ${k} --repo ${var.github_repository} --body '${v}'\n"],
+    flatten([for e, vars in local.github_environment_variables : [
+      for k, v in vars : "gh variable set ${k} --repo ${var.github_repository} --env ${e} --body '${v}'\n"
+    ]]),
+  ))
 }
 
 output "permissions_boundary_arns" {

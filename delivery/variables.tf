@@ -59,9 +59,8 @@ variable "state_bucket" {
 }
 
 variable "state_region" {
-  description = "Region of the state bucket (remote-state/ variable region)."
+  description = "Region of the state bucket (remote-state/ output region). No default: the pipeline's backend and the state key's kms:ViaService condition (s3.<region>.amazonaws.com) must name the bucket's own region, or init fails with S3's 301 PermanentRedirect."
   type        = string
-  default     = "eu-central-1"
 
   validation {
     condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", var.state_region))

@@ -8,9 +8,13 @@ terraform {
     }
   }
 
-  # Applied once by an administrator, before any pipeline can run; it changes
-  # rarely, so its state stays local like remote-state/'s (or add a backend
-  # with a key of its own, e.g. delivery/terraform.tfstate).
+  # Applied by an administrator, before any pipeline can run. Its state lives
+  # in the state bucket under bootstrap/delivery/terraform.tfstate, a key no
+  # pipeline role can read or write (they reach envs/<env>/ only), so every
+  # administrator sees the same roles and outputs: init with
+  # -backend-config=backend.hcl, written from remote-state/'s output
+  # delivery_backend_config. Offline checks use init -backend=false.
+  backend "s3" {}
 }
 
 provider "aws" {

@@ -8,6 +8,24 @@ locals {
   bucket_name = var.bucket_name != "" ? var.bucket_name : "${var.name}-tfstate-${local.account_id}-${var.region}"
   replicate   = var.replication_region != ""
 
+  # Partial backend configuration (terraform init -backend-config=FILE) for
+  # each state the bucket holds: the deployment's, and the two bootstrap roots'
+  # under bootstrap/, which no pipeline role can reach.
+  backend_configs = {
+    for root, key in {
+      root         = var.state_key
+      delivery     = "bootstrap/delivery/terraform.tfstate"
+      remote_state = "bootstrap/remote-state/terraform.tfstate"
+    } : root => <<-EOT
+      bucket       = "${aws_s3_bucket.state.bucket}"
+      key          = "${key}"
+      region       = "${var.region}"
+      encrypt      = true
+      kms_key_id   = "${aws_kms_key.state.arn}"
+      use_lockfile = true
+    EOT
+  }
+
   # Statement shared by every bucket policy here: plain-HTTP requests are refused.
   deny_insecure_transport = {
     for b, arn in {

@@ -8,8 +8,10 @@ terraform {
     }
   }
 
-  # The bucket that holds everyone else's state keeps its own state locally:
-  # it is created once, changes rarely, and can be re-imported if lost.
+  # No backend here: the bucket cannot hold the state of its own creation.
+  # After the first apply, the README ("From clone to production") moves this
+  # state into the bucket under bootstrap/remote-state/terraform.tfstate with
+  # the backend_override.tf printed by the output self_backend_override.
 }
 
 provider "aws" {

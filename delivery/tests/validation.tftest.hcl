@@ -6,6 +6,7 @@ variables {
   github_repository = "example-org/epochstore"
   state_bucket      = "epochstore-tfstate-123456789012-eu-central-1"
   state_kms_key_arn = "arn:aws:kms:eu-central-1:123456789012:key/11111111-1111-1111-1111-111111111111"
+  state_region      = "eu-central-1"
 }
 
 run "repository_without_owner" {

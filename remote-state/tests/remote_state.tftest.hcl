@@ -101,6 +101,22 @@ run "state_bucket" {
     )
     error_message = "backend_config prints the partial backend configuration with native S3 locking."
   }
+
+  assert {
+    condition     = output.region == "eu-central-1"
+    error_message = "region output: delivery/'s state_region and TF_STATE_REGION."
+  }
+
+  assert {
+    condition = (
+      strcontains(output.delivery_backend_config, "key          = \"bootstrap/delivery/terraform.tfstate\"") &&
+      strcontains(output.self_backend_override, "key          = \"bootstrap/remote-state/terraform.tfstate\"") &&
+      strcontains(output.self_backend_override, "backend \"s3\" {") &&
+      alltrue([for c in [output.delivery_backend_config, output.self_backend_override] :
+      strcontains(c, "bucket       = \"epochstore-tfstate-123456789012-eu-central-1\"") && strcontains(c, "use_lockfile = true")])
+    )
+    error_message = "The bootstrap roots' own states live in the bucket under bootstrap/, outside envs/ that the pipeline roles reach."
+  }
 }
 
 run "with_replication" {
