@@ -98,10 +98,13 @@ $(TF_INIT_STAMP): $(wildcard $(TF_DIR)/*.tf $(TF_DIR)/modules/*/*.tf $(TF_DIR)/b
 	fi
 	@touch $@
 
-plan: tf-tfvars build tf-init ## Build, then show what deploy would change (ENV=dev|prod|…, or TFVARS=file)
+# Settings, credentials and backend first (make runs prerequisites left to
+# right): a missing backend.hcl or AWS credential stops before the release
+# build, not after it (tests/py/test_make_deploy.py).
+plan: tf-tfvars tf-init build ## Build, then show what deploy would change (ENV=dev|prod|…, or TFVARS=file)
 	$(TF) plan -input=false $(TF_VARS)
 
-deploy: tf-tfvars build tf-init ## Build, then deploy to AWS (terraform/terraform.tfvars; ENV=dev|prod|…: envs/<ENV>.tfvars, own state)
+deploy: tf-tfvars tf-init build ## Build, then deploy to AWS (terraform/terraform.tfvars; ENV=dev|prod|…: envs/<ENV>.tfvars, own state)
 	$(TF) apply -input=false $(TF_APPROVE) $(TF_VARS)
 	@$(TF) output -json | python3 -c '$(TF_URLS_PY)'
 

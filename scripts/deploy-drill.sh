@@ -65,6 +65,9 @@ EOF
 cat >"$tf_dir/terraform.tfvars" <<EOF
 regions = ["$other_region", "$drill_region"]
 EOF
+# prod.tfvars ships a placeholder alarm address that validation refuses (an
+# operator must put the team's own); the drill's copy gets a deliverable one.
+sed -i 's/^alarm_email = .*/alarm_email = "oncall@epochstore-ops.eu"/' "$tf_dir/envs/prod.tfvars"
 
 make_tf() { # make_tf <target> [VAR=value...]: the operator's make verb on the copy
   make --no-print-directory -o build "$@" TF_OFFLINE_DRILL=1 TF_DIR="$tf_dir" \
@@ -184,6 +187,10 @@ check "failover ENV=dev: default $drill_region health-check still STATUS=ok" tes
 check "failover ENV=dev prints dev's function name" grep -q -- "--function-name epochstore-dev-health-check " "$work/failover-dev.log"
 make_tf recover ENV=dev REGION=$drill_region >"$work/recover-dev.log" 2>&1
 check "recover ENV=dev: dev $drill_region health-check STATUS=ok" test "$(ENV=dev status_of $drill_region health-check)" = ok
+
+make_tf plan ENV=prod TFVARS="$repo/terraform/envs/prod.tfvars" >"$work/placeholder-email.log" 2>&1
+check "the committed prod.tfvars is refused until its alarm_email is a real address" \
+  grep -q "alarm_email is an example address" "$work/placeholder-email.log"
 
 make_tf deploy ENV=nope >"$work/unknown-env.log" 2>&1
 check "make deploy ENV=nope is refused with one line naming the environments" \

@@ -391,6 +391,13 @@ variable "alarm_email" {
     condition     = var.alarm_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
     error_message = "alarm_email must be empty or an e-mail address."
   }
+
+  # RFC 2606 reserves these names for documentation and tests: mail to them
+  # never arrives, so alarms would reach nobody while looking configured.
+  validation {
+    condition     = !can(regex("(?i)@(.+\\.)?(example\\.(com|net|org)|example|invalid|test|localhost)$", var.alarm_email))
+    error_message = "alarm_email is an example address (example.com/.net/.org, or a name under .example, .invalid, .test, .localhost: reserved by RFC 2606, never delivered). Put your team's real address in terraform/envs/<env>.tfvars (or terraform.tfvars), or leave it empty for no alarm e-mail."
+  }
 }
 
 variable "jwt_issuer" {

@@ -14,8 +14,10 @@ regions = ["eu-central-1", "eu-west-3"]
 # health_check_regions           = ["eu-west-1", "us-east-1", "ap-southeast-1"]
 
 # Every alarm (each region, and the health checks in us-east-1) mails this
-# address once its subscription is confirmed.
-alarm_email = "ops@example.com"
+# address once its subscription is confirmed. Replace it with your team's
+# address before the first push to main: this placeholder (.invalid, RFC
+# 2606) is refused by validation, so prod cannot deploy alarms to nobody.
+alarm_email = "replace-me@alarms.invalid"
 
 # Records are kept; logs for a quarter.
 retention_days     = 0

@@ -107,7 +107,39 @@ run "valid_three_regions_and_domain" {
   variables {
     regions     = ["eu-central-1", "eu-west-3", "us-east-1"]
     domain_name = "api.example.com"
+    alarm_email = "oncall@epochstore-ops.eu"
+  }
+}
+
+# RFC 2606 names never receive mail: alarms would reach nobody.
+run "example_alarm_email_refused" {
+  command = plan
+  variables {
     alarm_email = "ops@example.com"
+  }
+  expect_failures = [var.alarm_email]
+}
+
+run "reserved_tld_alarm_email_refused" {
+  command = plan
+  variables {
+    alarm_email = "Ops@Alarms.INVALID"
+  }
+  expect_failures = [var.alarm_email]
+}
+
+run "test_tld_alarm_email_refused" {
+  command = plan
+  variables {
+    alarm_email = "ops@team.test"
+  }
+  expect_failures = [var.alarm_email]
+}
+
+run "lookalike_domain_alarm_email_accepted" {
+  command = plan
+  variables {
+    alarm_email = "ops@myexample.com"
   }
 }
 
