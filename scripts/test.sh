@@ -52,7 +52,9 @@ suite "canary (node --check, node --test against the local emulation)" bash -c '
 suite "terraform fmt, validate, test" make tf-check
 suite "checkov" make checkov
 suite "workflows: actionlint" actionlint
-suite "workflows: pinned actions, permissions, one build" pytest_suite tests/py/test_workflows.py
+suite "workflows: pinned actions, permissions, one build, first-run settings check" pytest_suite tests/py/test_workflows.py
+suite "bootstrap: the README's remote-state, delivery and gh commands (offline Terraform)" pytest_suite tests/py/test_bootstrap.py
+suite "make deploy/plan: backend and credentials checked before the build" pytest_suite tests/py/test_make_deploy.py
 suite "offline deploy drill (make deploy, failover, recover, destroy)" scripts/deploy-drill.sh
 
 if ((failed)); then
