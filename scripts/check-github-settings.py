@@ -49,6 +49,12 @@ def where(name: str, environment: str | None) -> str:
     return "repository variable"
 
 
+def settings_page(name: str, environment: str | None) -> str:
+    if name in ENVIRONMENT_VARIABLES:
+        return f"Settings → Environments → {environment} → Environment variables"
+    return "Settings → Secrets and variables → Actions → Variables"
+
+
 def boundary_problems(value: str, environments: list[str]) -> list[str]:
     try:
         arns = json.loads(value)
@@ -68,8 +74,8 @@ def problems(names: list[str], environment: str | None, boundaries_for: list[str
         value = env.get(name, "").strip()
         place = where(name, environment)
         if not value:
-            found.append(f"{name} is not set: add it as a {place} (Settings → Secrets and variables → Actions"
-                         f"{' → Variables' if name not in ENVIRONMENT_VARIABLES else ', or Settings → Environments'}).")
+            found.append(f"{name} is not set: add it as a {place} ({settings_page(name, environment)}; "
+                         "terraform -chdir=delivery output -raw github_variables_commands prints the gh line).")
         elif name == "PERMISSIONS_BOUNDARY_ARNS":
             found += [f"{name} {p}." for p in boundary_problems(value, boundaries_for)]
         elif name in FORMATS and not re.fullmatch(FORMATS[name][0], value):
