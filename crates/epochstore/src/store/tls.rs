@@ -35,20 +35,16 @@ pub enum TrustRoots {
 
 impl TrustRoots {
     pub const VAR: &'static str = "DYNAMODB_TRUST_ROOTS";
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Amazon => "amazon",
-            Self::Platform => "platform",
-        }
-    }
 }
 
 impl Choice for TrustRoots {
     const ALL: &'static [Self] = &[Self::Amazon, Self::Platform];
 
     fn name(self) -> &'static str {
-        self.as_str()
+        match self {
+            Self::Amazon => "amazon",
+            Self::Platform => "platform",
+        }
     }
 }
 
