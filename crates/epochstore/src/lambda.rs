@@ -17,9 +17,9 @@ use crate::http::{App, Route};
 use crate::store::{sdk_config, DynamoStore, TlsError};
 use crate::telemetry;
 
-/// Runs the function that owns `routes`. Invalid configuration is reported
-/// to Lambda's `/init/error` and ends the cold start; init never calls
-/// DynamoDB (the first request does).
+/// Runs the function that owns `routes`. Invalid configuration (trust roots
+/// included) is reported to Lambda's `/init/error` and ends the cold start;
+/// init never calls DynamoDB (the first request does).
 pub async fn run(routes: &[Route]) -> Result<(), lambda_http::Error> {
     telemetry::init();
     let app = match init(routes).await {
