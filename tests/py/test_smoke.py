@@ -11,7 +11,8 @@ import os
 import subprocess
 import threading
 
-from local_harness import REPO, free_port_block, local_factory  # noqa: F401  (fixture)
+from local_harness import REPO, local_factory  # noqa: F401  (fixture)
+from ports import free_port_block
 
 SMOKE = os.path.join(REPO, "scripts", "smoke.sh")
 
