@@ -10,17 +10,16 @@ both errors.
 
 from __future__ import annotations
 
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import json
 import os
 import re
 import subprocess
 import sys
-import threading
 import uuid
 
 import pytest
 
+from fake_api import fake_api
 from local_harness import REPO, binary_path, http, local_factory  # noqa: F401
 
 from failover_drill import DrillError, replication, targets  # local_harness put scripts/ on the path
@@ -246,37 +245,3 @@ def test_which_urls_need_a_named_deployment():
     with pytest.raises(DrillError, match="http"):
         targets.check_allowed("file:///etc/passwd", env=None, i_mean_it=True)
 
-
-class FakeApi(ThreadingHTTPServer):
-    daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def close(self) -> None:
-        self.shutdown()
-        self.server_close()
-
-
-def fake_api(answer) -> FakeApi:
-    """A loopback API whose every answer is `answer(handler)` -> (status, JSON body)."""
-    class Handler(BaseHTTPRequestHandler):
-        def handle_one(self):
-            self.rfile.read(int(self.headers.get("content-length") or 0))
-            status, body = answer(self)
-            raw = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        do_GET = do_POST = handle_one
-
-        def log_message(self, *args):
-            pass
-
-    server = FakeApi(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
