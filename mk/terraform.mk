@@ -153,7 +153,8 @@ TF_URLS_PY := import json, sys; \
 # deployment (the switch, the drill) need the bucket's settings, not a new bucket.
 TF_STATE_READERS := outputs failover recover drill
 TF_BACKEND_FOR_EXISTING := \
-	echo "The deployment exists: ask for its settings (bucket, key, region, encrypt, kms_key_id, use_lockfile), as" >&2; \
+	echo "A failover, recover or drill reads an existing deployment: write the existing bucket's settings" >&2; \
+	echo "(bucket, key, region, encrypt, kms_key_id, use_lockfile) into it, as" >&2; \
 	echo "  terraform -chdir=remote-state output -raw backend_config > $(TF_DIR)/backend.hcl" >&2; \
 	echo "prints them where the state bucket was bootstrapped; the pipeline's TF_STATE_BUCKET, TF_STATE_REGION" >&2; \
 	echo "and TF_STATE_KMS_KEY_ARN variables hold the same values. Do not bootstrap a second bucket." >&2;

@@ -277,6 +277,9 @@ check "recover ENV=dev: Lambda holds what it held before the failover" test "$(l
 make_tf failover ENV=dev REGION=us-east-2 >"$work/failover-unknown.log" 2>&1
 check "failover of a region dev does not have is refused, naming its regions" \
   grep -qx "health switch: ENV=dev has no region us-east-2; its regions: $other_region, $drill_region" "$work/failover-unknown.log"
+make_tf drill ENV=dev REGION=$drill_region >"$work/drill-dev.log" 2>&1
+check "make drill ENV=dev (no domain_name) is refused at once: no health-checked DNS to drain" \
+  grep -q "^drill: ENV=dev has no health-checked DNS to drain" "$work/drill-dev.log"
 make_tf failover ENV=nope REGION=$drill_region >"$work/failover-nope.log" 2>&1
 check "failover ENV=nope is refused with one line naming the environments" \
   grep -qx "Unknown ENV=nope: no $tf_dir/envs/nope.tfvars (environments: dev prod)" "$work/failover-nope.log"
