@@ -102,6 +102,25 @@ def test_failover_flips_status_of_that_health_function_only_and_recover_flips_it
     assert all_variables(moto, deployment) == before
 
 
+def test_the_documented_operator_policy_grants_exactly_the_calls_the_switch_makes(moto, deployment):
+    """delivery/README.md's "Failover operators" policy against the Lambda
+    operations a failover and a recover really call (IAM action = lambda:<Operation>)."""
+    lam = client(moto, "lambda", "eu-west-3")
+    called = set()
+    lam.meta.events.register("before-call.lambda.*", lambda model, **_: called.add(f"lambda:{model.name}"))
+    name = deployment["function_names"]["value"]["eu-west-3"]["health-check"]
+    health_switch.set_status(lam, name, "fail", poll=0)
+    health_switch.set_status(lam, name, "ok", poll=0)
+
+    readme = open(os.path.join(REPO, "delivery", "README.md"), encoding="utf-8").read()
+    section = readme[readme.index("## Failover operators"):]
+    policy = json.loads(section[section.index("```json") + len("```json"):section.index("```", section.index("```json") + 7)])
+    lambda_statements = [st for st in policy["Statement"] if any(a.startswith("lambda:") for a in st["Action"])]
+    assert [set(st["Action"]) for st in lambda_statements] == [called]
+    assert lambda_statements[0]["Resource"].endswith(":function:epochstore-prod-health-check"), \
+        "one function, named as Terraform names prod's health function"
+
+
 def test_an_unknown_region_is_refused_with_the_deployed_regions(moto, deployment):
     before = all_variables(moto, deployment)
     result = switch(moto, deployment, "--region", "us-east-2", "--status", "fail", "--env", "dev")
