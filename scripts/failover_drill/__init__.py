@@ -18,8 +18,10 @@ it reports:
 Against the local emulation (`make run`), REGION is failed and recovered
 through its control endpoint and everything else is read from
 `GET /_local/regions`. Against a deployment, the fail and recover commands
-are `make failover` / `make recover` and the surviving regions' URLs come
-from --region-url. Python 3 standard library only.
+are the failover switch, `make failover` / `make recover`, and the URLs come
+from its Terraform outputs (`make outputs`, --terraform-outputs; a deployment
+without a global URL, so without Route53 health checks, is refused) or
+--region-url. Python 3 standard library only.
 
 Modules, one concern each: httpclient (one request; the tests use it too),
 targets (what the drill runs against), traffic, replication (RPO), drill (the
