@@ -28,8 +28,11 @@ https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html):
   and Failed carries LastUpdateStatusReason.
 
 Permissions: lambda:GetFunctionConfiguration and
-lambda:UpdateFunctionConfiguration on the health function (plus read access
-to the Terraform state for `terraform output`). Credentials and the endpoint
+lambda:UpdateFunctionConfiguration on the health function; kms:Decrypt on its
+customer managed key, without which Lambda returns no variables (refused
+here, see readable_variables), and kms:Encrypt, kms:CreateGrant, which Lambda
+lists for using a customer managed key on a function; plus read access to the
+Terraform state for `terraform output`. Credentials and the endpoint
 come from the usual AWS variables (AWS_ENDPOINT_URL_LAMBDA in the tests).
 """
 
@@ -80,13 +83,28 @@ def wait_until_live(client, function: str, timeout: float, poll: float) -> dict:
         time.sleep(poll)
 
 
+def readable_variables(config: dict, function: str) -> dict:
+    """The function's variables. With a customer managed key, a caller without
+    kms:Decrypt on it gets `Environment.Error` and no variables ("only users
+    with access to the KMS key can view or manage environment variables",
+    https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html):
+    writing back what was not read would erase every other variable."""
+    environment = config.get("Environment") or {}
+    error = environment.get("Error")
+    if error:
+        raise SwitchError(f"{function}: its environment cannot be read ({error.get('ErrorCode')}: "
+                          f"{error.get('Message')}); the switch needs kms:Decrypt on the function's key "
+                          f"{config.get('KMSKeyArn') or ''}".rstrip())
+    return dict(environment.get("Variables") or {})
+
+
 def set_status(client, function: str, status: str, timeout: float = 300.0, poll: float = 1.0) -> dict:
     """STATUS=status on `function`, every other variable as it was; returns
     the live configuration."""
     for _ in range(MAX_CONFLICTS):
         # An update in progress refuses another one: start from a settled state.
         config = wait_until_live(client, function, timeout, poll)
-        variables = dict((config.get("Environment") or {}).get("Variables") or {})
+        variables = readable_variables(config, function)
         if variables.get("STATUS") == status:
             return config
         variables["STATUS"] = status
@@ -136,7 +154,8 @@ def main(argv: list) -> int:
         except (ClientError, BotoCoreError) as err:
             raise SwitchError(
                 f"{function} in {args.region}: {err}. The switch needs lambda:GetFunctionConfiguration "
-                "and lambda:UpdateFunctionConfiguration on this function") from err
+                "and lambda:UpdateFunctionConfiguration on this function, and kms:Decrypt, kms:Encrypt "
+                "and kms:CreateGrant on its key") from err
     except SwitchError as err:
         print(f"health switch: {err}", file=sys.stderr)
         return 2

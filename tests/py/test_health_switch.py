@@ -145,6 +145,7 @@ def test_a_missing_function_names_the_permissions(moto, deployment):
     assert result.returncode == 2
     assert "health switch: epochstore-gone in eu-west-3:" in result.stderr
     assert "lambda:GetFunctionConfiguration and lambda:UpdateFunctionConfiguration" in result.stderr
+    assert "kms:Decrypt, kms:Encrypt and kms:CreateGrant on its key" in result.stderr
 
 
 @pytest.mark.parametrize("verb", [["failover", "REGION=eu-west-3"], ["drill", "REGION=eu-west-3"], ["outputs"]])
@@ -213,6 +214,20 @@ def test_the_switch_waits_until_the_update_is_live_and_reports_a_failed_one():
     stub.add_response("get_function_configuration", failed)
     with stub, pytest.raises(health_switch.SwitchError, match="update failed: KMSKeyAccessDenied KMS key disabled"):
         health_switch.set_status(lam, "fn", "fail", timeout=5, poll=0)
+
+
+def test_an_environment_it_cannot_decrypt_is_never_written_back():
+    """Without kms:Decrypt on a customer managed key Lambda answers with
+    Environment.Error and no variables: an update would erase them all."""
+    lam, stub = stubbed()
+    stub.add_response("get_function_configuration", {
+        "FunctionName": "fn", "RevisionId": "r1", "LastUpdateStatus": "Successful",
+        "KMSKeyArn": "arn:aws:kms:eu-west-3:123456789012:key/k",
+        "Environment": {"Error": {"ErrorCode": "AccessDeniedException", "Message": "Lambda was unable to decrypt"}}})
+    with stub, pytest.raises(health_switch.SwitchError, match=r"cannot be read \(AccessDeniedException: .*kms:Decrypt "
+                                                               r"on the function's key arn:aws:kms:eu-west-3"):
+        health_switch.set_status(lam, "fn", "fail", timeout=5, poll=0)
+    stub.assert_no_pending_responses()  # no update was sent
 
 
 def test_an_update_already_in_progress_is_waited_for_first():
