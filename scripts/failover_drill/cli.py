@@ -14,8 +14,6 @@ from .report import markdown, write_report
 from .targets import check_allowed, discover
 
 
-
-
 def positive(kind: type) -> Callable[[str], float]:
     def parse(text: str):
         value = kind(text)

@@ -13,8 +13,6 @@ from .traffic import Clock
 PAGE_LIMIT = 1000
 
 
-
-
 def cursor_above(record_id: str) -> Optional[str]:
     """A page cursor that lists `record_id` first: the next UUIDv7 up (a
     cursor lists the ids below it), or None if adding one leaves UUIDv7."""

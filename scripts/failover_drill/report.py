@@ -12,8 +12,6 @@ from .targets import Target
 from .traffic import Clock, Timeline, acknowledged_by
 
 
-
-
 def seconds(value: Optional[float]) -> Optional[float]:
     """To the millisecond."""
     return None if value is None else round(value, 3)

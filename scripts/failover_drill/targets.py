@@ -23,8 +23,6 @@ ROUTE53_DETECTION_WINDOW_S = 30.0
 Step = Callable[[], None]
 
 
-
-
 @dataclass
 class Target:
     """Where the drill sends traffic, how it fails and recovers REGION, and

@@ -16,8 +16,6 @@ from .httpclient import request
 REQUEST_CYCLE = ("store", "store", "health")
 
 
-
-
 class Clock:
     """Seconds since the drill started (monotonic), plus the wall-clock start."""
 
