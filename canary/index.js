@@ -29,7 +29,8 @@ function loadSynthetics() {
   return null;
 }
 
-function request(method, url, timeoutMs = REQUEST_TIMEOUT_MS) {
+// One request; resolves with status, headers and body text (its tests use it too).
+function request(method, url, { timeoutMs = REQUEST_TIMEOUT_MS, body } = {}) {
   const target = new URL(url);
   const transport = target.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
@@ -45,7 +46,7 @@ function request(method, url, timeoutMs = REQUEST_TIMEOUT_MS) {
     );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${target.pathname}: no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -60,8 +61,22 @@ function expectJson(response, status, what) {
   }
 }
 
-async function readPage(base, limit) {
-  const page = expectJson(await request('GET', `${base}/getEpochStore?limit=${limit}`), 200, 'GET /getEpochStore');
+// Listing pages the canary reads: one small page from just above its record.
+const LOOKUP_LIMIT = 5;
+
+// A page cursor that lists `id` first: the next UUIDv7 up (a cursor lists the
+// ids below it, newest first), as the drill does (scripts/failover_drill/
+// replication.py); null when `id` is no UUID or adding one leaves UUIDv7.
+function cursorAbove(id) {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return null;
+  const value = BigInt(`0x${id.replace(/-/g, '')}`) + 1n;
+  if (((value >> 76n) & 0xfn) !== 7n || ((value >> 62n) & 0x3n) !== 2n) return null;
+  return value.toString(16).padStart(32, '0');
+}
+
+async function readPage(base, limit, cursor = null) {
+  const query = `limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
+  const page = expectJson(await request('GET', `${base}/getEpochStore?${query}`), 200, 'GET /getEpochStore');
   if (!Array.isArray(page.items)) throw new Error(`GET /getEpochStore: no items array: ${JSON.stringify(page).slice(0, 300)}`);
   return page;
 }
@@ -75,10 +90,11 @@ async function checkHealth(base) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * One canary run against `apiUrl` (no trailing slash needed). The listing is
- * read up to `listAttempts` times, `listRetryMs` apart: the POST and the GET
- * may reach different regions (or an eventually consistent read), so the new
- * record may take a moment to appear. With `writesNeedToken` the POST must
+ * One canary run against `apiUrl` (no trailing slash needed). The record is
+ * looked up by its id (one small page from just above it, so no number of
+ * newer writes can hide it), up to `listAttempts` times, `listRetryMs` apart:
+ * the POST and the GET may reach different regions (or an eventually
+ * consistent read), so the new record may take a moment to appear. With `writesNeedToken` the POST must
  * be refused (401) and there is no record to look for. Resolves with what it
  * saw; throws on the first failed check.
  */
@@ -106,7 +122,7 @@ async function run({ apiUrl, writesNeedToken = false, listAttempts = 5, listRetr
 
   const listedBy = await step('list', async () => {
     for (let attempt = 1; ; attempt++) {
-      const page = await readPage(base, 100);
+      const page = await readPage(base, LOOKUP_LIMIT, cursorAbove(stored.id));
       if (page.items.some((item) => item.id === stored.id)) return page.region;
       if (attempt >= listAttempts) {
         throw new Error(`GET /getEpochStore: record ${stored.id} (stored by ${stored.region}) not listed by ${page.region} after ${attempt} reads`);
@@ -121,6 +137,8 @@ async function run({ apiUrl, writesNeedToken = false, listAttempts = 5, listRetr
 }
 
 exports.run = run;
+exports.request = request;
+exports.cursorAbove = cursorAbove;
 exports.handler = async () =>
   run({
     apiUrl: process.env.API_URL,

@@ -1,15 +1,18 @@
 'use strict';
 // The canary against the local emulation (`make run`'s binary) and against
 // small fake APIs that misbehave in one way each. `node --test canary/index.test.js`.
-// The binary comes from EPOCHSTORE_LOCAL_BIN, else
-// $CARGO_TARGET_DIR/debug/epochstore-local (target/ by default).
+// The emulation is started by the Python tests' own harness
+// (tests/py/local_harness.py run as a launcher, with the project's .venv), so
+// ports, start-up and shutdown live in one place; the binary comes from
+// EPOCHSTORE_LOCAL_BIN, else $CARGO_TARGET_DIR/debug/epochstore-local.
 
 const assert = require('node:assert/strict');
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
-const net = require('node:net');
 const os = require('node:os');
+const { once } = require('node:events');
+const readline = require('node:readline');
 const path = require('node:path');
 const { after, before, describe, test } = require('node:test');
 
@@ -19,45 +22,27 @@ const REPO = path.resolve(__dirname, '..');
 const REGIONS = ['eu-central-1', 'eu-west-3'];
 const fast = { listAttempts: 3, listRetryMs: 50, synthetics: null };
 
-function localBinary() {
-  const bin = process.env.EPOCHSTORE_LOCAL_BIN || path.join(process.env.CARGO_TARGET_DIR || 'target', 'debug', 'epochstore-local');
-  return path.resolve(REPO, bin);
+// tests/py/local_harness.py as a launcher: one JSON line with the URLs, and
+// the emulation stops (SIGINT, exit 0 checked) when its stdin closes.
+async function launchLocal() {
+  const python = path.join(REPO, '.venv', 'bin', 'python');
+  const child = spawn(python, [path.join(REPO, 'tests', 'py', 'local_harness.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const [line] = await Promise.race([
+    once(readline.createInterface({ input: child.stdout }), 'line'),
+    once(child, 'exit').then(([code]) => { throw new Error(`the launcher exited with ${code}`); }),
+  ]);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return { ...JSON.parse(line), stop: () => (child.stdin.end(), exited) };
 }
 
-function portFree(port) {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-// A base port with base .. base+count-1 free (front door plus one per region).
-async function freePortBlock(count) {
-  for (let i = 0; i < 200; i++) {
-    const base = 20000 + Math.floor(Math.random() * 40000);
-    const free = await Promise.all(Array.from({ length: count }, (_, k) => portFree(base + k)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error(`no block of ${count} free ports`);
-}
-
-function send(method, url, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const setStatus = async (url, region, status) =>
+  (await canary.request('POST', `${url}/_local/regions/${region}/status`, { body: status })).status;
 
 // A one-off API: `routes` maps "METHOD /path" to a function giving [status, body].
 async function fakeApi(routes) {
   const server = http.createServer((req, res) => {
     const route = routes[`${req.method} ${req.url.split('?')[0]}`];
-    const [status, body] = route ? route() : [404, { error: { code: 'not_found' } }];
+    const [status, body] = route ? route(new URL(req.url, 'http://fake').searchParams) : [404, { error: { code: 'not_found' } }];
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   });
@@ -68,36 +53,19 @@ async function fakeApi(routes) {
 const record = { id: '01a24159-d762-7dfd-a45a-79bd8620d8ee', epoch: 1, epochMillis: 1000, storedAt: '1970-01-01T00:00:01.000Z', region: 'fake-1' };
 
 describe('against the local emulation', () => {
-  let child;
-  let port;
-  const regionUrl = (region) => `http://127.0.0.1:${port + 1 + REGIONS.indexOf(region)}`;
+  let local;
+  const regionUrl = (region) => local.regions[region];
 
   before(async () => {
-    const bin = localBinary();
-    assert.ok(fs.existsSync(bin), `${bin} is missing: cargo build -p epochstore-local, or set EPOCHSTORE_LOCAL_BIN`);
-    port = await freePortBlock(REGIONS.length + 1);
-    const env = { ...process.env, PORT: String(port), REGIONS: REGIONS.join(',') };
-    for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'REPLICATION_LAG_MS', 'STATUS']) delete env[name];
-    child = spawn(bin, [], { env, stdio: 'ignore' });
-    const deadline = Date.now() + 20000;
-    for (;;) {
-      assert.equal(child.exitCode, null, `epochstore-local exited with ${child.exitCode}`);
-      if ((await send('GET', `http://127.0.0.1:${port}/_local/regions`).catch(() => 0)) === 200) break;
-      assert.ok(Date.now() < deadline, 'epochstore-local did not answer within 20 s');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    local = await launchLocal();
   });
 
   after(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGINT');
-      await exited;
-    }
+    if (local) assert.equal(await local.stop(), 0, 'the emulation exits 0 on SIGINT');
   });
 
   test('passes through the front door', async () => {
-    const seen = await canary.run({ apiUrl: `http://127.0.0.1:${port}`, ...fast });
+    const seen = await canary.run({ apiUrl: local.url, ...fast });
     assert.match(seen.id, /^[0-9a-f-]{36}$/);
     assert.ok(REGIONS.includes(seen.storedBy) && REGIONS.includes(seen.listedBy) && REGIONS.includes(seen.healthOf));
   });
@@ -127,17 +95,43 @@ describe('against the local emulation', () => {
 
   test('fails against a region whose health check fails', async () => {
     const failed = REGIONS[1];
-    assert.equal(await send('POST', `http://127.0.0.1:${port}/_local/regions/${failed}/status`, 'fail'), 204);
+    assert.equal(await setStatus(local.url, failed, 'fail'), 204);
     try {
       await assert.rejects(canary.run({ apiUrl: regionUrl(failed), ...fast }), /GET \/health: HTTP 503, expected 200/);
       await canary.run({ apiUrl: regionUrl(REGIONS[0]), ...fast });
     } finally {
-      assert.equal(await send('POST', `http://127.0.0.1:${port}/_local/regions/${failed}/status`, 'ok'), 204);
+      assert.equal(await setStatus(local.url, failed, 'ok'), 204);
     }
   });
 });
 
 describe('against a misbehaving API', () => {
+  test('looks its record up by id: one small page from just above it, whatever was written since', async () => {
+    const newer = Array.from({ length: 100 }, (_, i) => ({ ...record, id: `ffffffff-0000-7000-8000-${String(i).padStart(12, '0')}` }));
+    const queries = [];
+    const api = await fakeApi({
+      'POST /storeEpochTime': () => [201, record],
+      // The newest page holds 100 newer records; the one from just above the id starts with it.
+      'GET /getEpochStore': (query) => {
+        queries.push(Object.fromEntries(query));
+        return [200, { items: query.get('cursor') === canary.cursorAbove(record.id) ? [record] : newer, region: 'fake-4' }];
+      },
+      'GET /health': () => [200, { status: 'ok', region: 'fake-4' }],
+    });
+    try {
+      assert.equal((await canary.run({ apiUrl: api.url, ...fast })).listedBy, 'fake-4');
+      assert.deepEqual(queries, [{ limit: '5', cursor: '01a24159d7627dfda45a79bd8620d8ef' }]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('the cursor above an id is the next UUIDv7, or none', () => {
+    assert.equal(canary.cursorAbove('01a24159-d762-7dfd-a45a-79bd8620d8ee'), '01a24159d7627dfda45a79bd8620d8ef');
+    assert.equal(canary.cursorAbove('01a24159-d762-7dfd-bfff-ffffffffffff'), null, 'the variant bits would change');
+    assert.equal(canary.cursorAbove('not-an-id'), null);
+  });
+
   test('fails when the stored record never shows up in the listing', async () => {
     const api = await fakeApi({
       'POST /storeEpochTime': () => [201, record],

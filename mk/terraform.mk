@@ -5,11 +5,12 @@
 #   make checkov                       static analysis of every root
 #   make plan [TFVARS=file]            build, then show what deploy would change
 #   make deploy [TFVARS=file]          build, then apply terraform/ (backend from terraform/backend.hcl)
+#   make outputs                       the deployment's `terraform output -json` (ENV=…)
 #   make failover REGION=eu-west-3     health function of REGION answers 503: Route53 drains it
 #   make recover REGION=eu-west-3      undo failover
 #   make destroy                       remove the deployment, table included
 #
-# ENV=<environment> (on plan, deploy, failover, recover, destroy): variables from
+# ENV=<environment> (on plan, deploy, outputs, failover, recover, destroy): variables from
 # terraform/envs/<environment>.tfvars (unless TFVARS is given), state key
 # envs/<environment>/terraform.tfstate, Terraform data dir
 # .terraform/envs/<environment>, and -var environment=<environment>, so the
@@ -38,7 +39,7 @@ TF_APPROVE := $(if $(filter 1,$(AUTO_APPROVE)),-auto-approve)
 TF_VARS = -var-file=$(abspath $(TFVARS)) -var lambda_package_dir=$(LAMBDA_DIR) -var architecture=$(ARCH) \
 	$(if $(ENV),-var environment=$(ENV))
 
-.PHONY: tf-check checkov plan deploy destroy failover recover tf-region tf-credentials tf-tfvars tf-init
+.PHONY: tf-check checkov plan deploy destroy outputs tf failover recover tf-region tf-credentials tf-tfvars tf-init
 
 tf-check: ## Terraform: fmt -check, validate and terraform test of terraform/, remote-state/, delivery/ (offline)
 	@for d in $(TF_ROOTS); do \
@@ -91,9 +92,8 @@ $(TF_INIT_STAMP): $(wildcard $(TF_DIR)/*.tf $(TF_DIR)/modules/*/*.tf $(TF_DIR)/b
 	elif [[ -f "$(TF_DIR)/backend_override.tf" ]]; then \
 		$(TF) init -input=false $(if $(ENV),-backend-config=path=$(TF_STATE_KEY)) >/dev/null; \
 	else \
-		echo "$(TF_DIR)/backend.hcl is missing. Bootstrap the state bucket once:" >&2; \
-		echo "  terraform -chdir=remote-state init && terraform -chdir=remote-state apply" >&2; \
-		echo "  terraform -chdir=remote-state output -raw backend_config > $(TF_DIR)/backend.hcl" >&2; \
+		echo "$(TF_DIR)/backend.hcl is missing: it names the state bucket every deployment's state lives in." >&2; \
+		$(if $(filter $(TF_STATE_READERS),$(MAKECMDGOALS)),$(TF_BACKEND_FOR_EXISTING),$(TF_BACKEND_BOOTSTRAP)) \
 		exit 2; \
 	fi
 	@touch $@
@@ -113,23 +113,30 @@ destroy: tf-tfvars tf-init ## Remove the deployment, DynamoDB data included (lif
 	$(TF) apply -input=false $(TF_APPROVE) $(TF_VARS) -var deletion_protection=false
 	$(TF) destroy -input=false $(TF_APPROVE) $(TF_VARS) -var deletion_protection=false
 
-# failover/recover re-apply with failed_regions edited: the health function of
-# REGION gets STATUS=fail (or ok), /health answers 503, Route53 drains the
-# region after failure_threshold x 10 s. A later `make deploy` resets
-# failed_regions to the tfvars value. The AWS CLI equivalent is printed after
-# each apply; it replaces the function's whole environment, so it lists every
-# variable, and the next Terraform apply puts the managed value back.
-failover: tf-region tf-tfvars tf-init ## Failover drill: REGION's /health answers 503 and Route53 drains it (REGION=…, ENV=…)
-	@failed=$$($(TF) output -json failed_regions | python3 -c '$(TF_FAILED_PY)' add "$(REGION)"); \
-	echo "failed_regions = $$failed"; \
-	$(TF) apply -input=false $(TF_APPROVE) $(TF_VARS) -var "failed_regions=$$failed"
-	@$(TF) show -json | python3 -c '$(TF_CLI_PY)' "$(REGION)" fail
+# The one reader of a deployment's outputs (its state, through its own data
+# dir): the failover switch, make drill, the pipeline's URL step and the
+# offline deploy drill all go through it.
+outputs: tf-tfvars tf-init ## Print the deployment's terraform output -json (ENV=…)
+	@$(TF) output -json
 
-recover: tf-region tf-tfvars tf-init ## Undo failover for REGION (REGION=…, ENV=…)
-	@failed=$$($(TF) output -json failed_regions | python3 -c '$(TF_FAILED_PY)' remove "$(REGION)"); \
-	echo "failed_regions = $$failed"; \
-	$(TF) apply -input=false $(TF_APPROVE) $(TF_VARS) -var "failed_regions=$$failed"
-	@$(TF) show -json | python3 -c '$(TF_CLI_PY)' "$(REGION)" ok
+# Any other Terraform command in the deployment's data dir, e.g.
+# make tf ENV=dev TF_ARGS="state list".
+tf: tf-init
+	@$(TF) $(TF_ARGS)
+
+# The failover switch: STATUS of REGION's health function alone, through the
+# Lambda API (scripts/health_switch.py): no build, no apply, nothing else
+# changes. /health then answers 503 and Route53 drains the region after
+# failure_threshold x 10 s. Terraform created STATUS=ok and ignores it since
+# (ignore_changes in terraform/modules/region/main.tf): a later make deploy
+# keeps a failed region failed until make recover.
+HEALTH_SWITCH = $(VENV)/bin/python scripts/health_switch.py
+
+failover: tf-region ## Failover: REGION's /health answers 503 and Route53 drains it; changes nothing else (REGION=…, ENV=…)
+	@outputs=$$($(MAKE) --silent outputs) && $(HEALTH_SWITCH) --region "$(REGION)" --status fail $(if $(ENV),--env "$(ENV)") <<<"$$outputs"
+
+recover: tf-region ## Undo failover for REGION: its /health answers 200 again (REGION=…, ENV=…)
+	@outputs=$$($(MAKE) --silent outputs) && $(HEALTH_SWITCH) --region "$(REGION)" --status ok $(if $(ENV),--env "$(ENV)") <<<"$$outputs"
 
 tf-region:
 	@[[ -n "$(REGION)" ]] || { echo "REGION is required, e.g. make $(firstword $(MAKECMDGOALS)) REGION=eu-west-3" >&2; exit 2; }
@@ -141,22 +148,20 @@ TF_URLS_PY := import json, sys; \
   base = g or list(urls.values())[0]; \
   print("\n".join(["regional URL   %s: %s" % kv for kv in urls.items()] + [ \
     "global URL     : %s" % (g or "none (no domain_name; use a regional URL)"), \
-    "failed regions : %s" % (", ".join(o["failed_regions"]) or "none"), \
     "write auth     : %s" % ("JWT from %s on POST /storeEpochTime" % o["jwt_issuer"] if o.get("jwt_issuer") else "none (public API)"), \
     "smoke test     : curl -sS -X POST%s %s/storeEpochTime && curl -sS %s/getEpochStore && curl -sS -i %s/health" \
       % (" -H \"Authorization: Bearer $$TOKEN\"" if o.get("jwt_issuer") else "", base, base, base)]))
 
-TF_FAILED_PY := import json, sys; \
-  op, region = sys.argv[1], sys.argv[2]; \
-  failed = [r for r in (json.load(sys.stdin) or []) if r != region]; \
-  print(json.dumps(failed + [region] if op == "add" else failed))
-
-TF_CLI_PY := import json, sys; \
-  region, status = sys.argv[1], sys.argv[2]; \
-  mods = json.load(sys.stdin)["values"]["root_module"].get("child_modules", []); \
-  fn = [r["values"] for m in mods for r in m.get("resources", []) \
-        if r["address"] == "module.region[\"%s\"].aws_lambda_function.this[\"health-check\"]" % region][0]; \
-  env = dict(fn["environment"][0]["variables"], STATUS=status); \
-  print("%s: health function STATUS=%s. Same change with the AWS CLI (it replaces every variable):" % (region, status)); \
-  print("  aws lambda update-function-configuration --region %s --function-name %s --environment \"Variables={%s}\"" \
-        % (region, fn["function_name"], ",".join("%s=%s" % kv for kv in sorted(env.items()))))
+# What a missing backend.hcl asks for: verbs that read an existing
+# deployment (the switch, the drill) need the bucket's settings, not a new bucket.
+TF_STATE_READERS := outputs failover recover drill
+TF_BACKEND_FOR_EXISTING := \
+	echo "A failover, recover or drill reads an existing deployment: write the existing bucket's settings" >&2; \
+	echo "(bucket, key, region, encrypt, kms_key_id, use_lockfile) into it, as" >&2; \
+	echo "  terraform -chdir=remote-state output -raw backend_config > $(TF_DIR)/backend.hcl" >&2; \
+	echo "prints them where the state bucket was bootstrapped; the pipeline's TF_STATE_BUCKET, TF_STATE_REGION" >&2; \
+	echo "and TF_STATE_KMS_KEY_ARN variables hold the same values. Do not bootstrap a second bucket." >&2;
+TF_BACKEND_BOOTSTRAP := \
+	echo "Bootstrap the state bucket once:" >&2; \
+	echo "  terraform -chdir=remote-state init && terraform -chdir=remote-state apply" >&2; \
+	echo "  terraform -chdir=remote-state output -raw backend_config > $(TF_DIR)/backend.hcl" >&2;

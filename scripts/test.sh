@@ -46,6 +46,7 @@ suite "build: local emulation (debug, what make run starts)" cargo build -p epoc
 suite "local emulation and failover drill" pytest_suite tests/py/test_local_failover.py tests/py/test_local_lifecycle.py
 suite "smoke script (scripts/smoke.sh) against the local emulation" pytest_suite tests/py/test_smoke.py
 suite "measured failover (make drill: RTO, RPO; eventual, lagged, strong)" pytest_suite tests/py/test_drill.py
+suite "failover switch (make failover/recover against moto's Lambda API)" pytest_suite tests/py/test_health_switch.py
 suite "browser (headless Chromium)" pytest_suite tests/py/test_local_browser.py
 suite "reliability (bad input, 5,000-request loads, failover under load, store outage)" pytest_suite tests/py/test_reliability.py
 suite "canary (node --check, node --test against the local emulation)" bash -c 'node --check canary/index.js && node --test canary/index.test.js'
@@ -55,7 +56,7 @@ suite "workflows: actionlint" actionlint
 suite "workflows: pinned actions, permissions, one build, first-run settings check" pytest_suite tests/py/test_workflows.py
 suite "bootstrap: the README's remote-state, delivery and gh commands (offline Terraform)" pytest_suite tests/py/test_bootstrap.py
 suite "make deploy/plan: backend and credentials checked before the build" pytest_suite tests/py/test_make_deploy.py
-suite "offline deploy drill (make deploy, failover, recover, destroy)" scripts/deploy-drill.sh
+suite "offline deploy drill (make deploy, failover switch, apply after failover, recover, destroy)" scripts/deploy-drill.sh
 
 if ((failed)); then
   printf 'failed suites:\n'

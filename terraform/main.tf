@@ -146,7 +146,6 @@ module "region" {
   tracing_mode            = var.tracing_mode
   canary                  = local.canary
   environment             = local.function_environment
-  health_status           = contains(var.failed_regions, each.key) ? "fail" : "ok"
 
   log_retention_days     = var.log_retention_days
   throttling_burst_limit = var.api_throttling_burst_limit

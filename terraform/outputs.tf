@@ -22,11 +22,6 @@ output "health_check_ids" {
   value       = local.health_check_ids
 }
 
-output "failed_regions" {
-  description = "Regions whose health function currently reports STATUS=fail (failover drill)."
-  value       = var.failed_regions
-}
-
 output "function_names" {
   description = "Region => function key => Lambda function name."
   value       = { for r in var.regions : r => module.region[r].function_names }

@@ -282,17 +282,6 @@ variable "api_throttling_rate_limit" {
   default     = 1000
 }
 
-variable "failed_regions" {
-  description = "Failover drill: regions whose health function reports STATUS=fail, so Route53 takes them out of the weighted answer. `make failover REGION=...` / `make recover REGION=...` edit this."
-  type        = list(string)
-  default     = []
-
-  validation {
-    condition     = alltrue([for r in var.failed_regions : contains(var.regions, r)])
-    error_message = "failed_regions must only contain regions listed in regions."
-  }
-}
-
 variable "domain_name" {
   description = "Global API name, e.g. api.example.com. Empty (default) deploys no Route53 or ACM resource; clients use the regional URLs."
   type        = string

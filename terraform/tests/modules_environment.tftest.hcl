@@ -43,7 +43,6 @@ variables {
     WRITE_SHARDS   = "1"
     RETENTION_DAYS = "0"
   }
-  health_status          = "ok"
   log_retention_days     = 7
   throttling_burst_limit = 100
   throttling_rate_limit  = 50

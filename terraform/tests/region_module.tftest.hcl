@@ -34,7 +34,6 @@ variables {
     WRITE_SHARDS   = "4"
     RETENTION_DAYS = "0"
   }
-  health_status          = "ok"
   log_retention_days     = 30
   throttling_burst_limit = 500
   throttling_rate_limit  = 1000
@@ -264,19 +263,18 @@ run "functions_api_logs" {
   }
 }
 
-run "health_fail_and_email" {
+run "health_starts_ok_and_email" {
   module {
     source = "./modules/region"
   }
 
   variables {
-    health_status = "fail"
-    alarm_email   = "ops@example.com"
+    alarm_email = "ops@example.com"
   }
 
   assert {
-    condition     = aws_lambda_function.this["health-check"].environment[0].variables.STATUS == "fail"
-    error_message = "STATUS follows health_status."
+    condition     = aws_lambda_function.this["health-check"].environment[0].variables.STATUS == "ok"
+    error_message = "The health function is created with STATUS=ok; the failover switch owns it afterwards."
   }
 
   assert {
@@ -295,22 +293,32 @@ run "provisioned_concurrency" {
   }
 
   assert {
-    condition     = alltrue([for fn in aws_lambda_function.this : fn.publish])
-    error_message = "Versions are published."
+    condition     = alltrue([for f, fn in aws_lambda_function.this : fn.publish == (f != "health-check")])
+    error_message = "Versions are published, except the health function's."
   }
 
   assert {
     condition = alltrue([
       for f, c in aws_lambda_provisioned_concurrency_config.live : c.qualifier == "live" && c.provisioned_concurrent_executions == 2 && c.function_name == "epochstore-${f}"
-    ])
-    error_message = "Provisioned concurrency on the live alias."
+    ]) && toset(keys(aws_lambda_provisioned_concurrency_config.live)) == toset(["store-epoch-time", "get-epoch-store"])
+    error_message = "Provisioned concurrency on the live alias of the two serving functions."
   }
 
   assert {
     condition = alltrue([
-      for f, i in aws_apigatewayv2_integration.this : i.integration_uri == aws_lambda_alias.live[f].arn && aws_lambda_permission.api[f].qualifier == "live"
+      for f, i in aws_apigatewayv2_integration.this : i.integration_uri == aws_lambda_alias.live[f].arn && aws_lambda_permission.api[f].qualifier == "live" if f != "health-check"
     ])
-    error_message = "The API invokes the alias."
+    error_message = "The API invokes the alias of the serving functions."
+  }
+
+  # A published version's configuration is locked: behind an alias the
+  # failover switch (which changes $LATEST) would change nothing /health runs.
+  assert {
+    condition = (
+      aws_apigatewayv2_integration.this["health-check"].integration_uri == aws_lambda_function.this["health-check"].arn
+      && aws_lambda_permission.api["health-check"].qualifier == null
+    )
+    error_message = "The API invokes the health function's $LATEST, whose STATUS the failover switch changes."
   }
 }
 

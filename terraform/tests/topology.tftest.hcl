@@ -142,8 +142,8 @@ run "apply_defaults" {
   }
 
   assert {
-    condition     = length(output.failed_regions) == 0 && output.dashboard_name == "epochstore-overview"
-    error_message = "failed_regions and dashboard outputs."
+    condition     = output.dashboard_name == "epochstore-overview"
+    error_message = "Dashboard output."
   }
 }
 
@@ -188,36 +188,10 @@ run "functions_per_region" {
     condition = alltrue([
       for k in ["kms", "secret", "password", "private_key"] : !strcontains(lower(jsonencode([
         output.global_url, output.regional_urls, output.table_name, output.health_check_ids,
-        output.failed_regions, output.function_names, output.dashboard_name,
+        output.function_names, output.dashboard_name,
       ])), k)
     ])
     error_message = "Outputs carry names and URLs only, nothing secret."
-  }
-}
-
-run "failed_region_flips_status" {
-  variables {
-    failed_regions = ["eu-west-3"]
-  }
-
-  assert {
-    condition     = module.region["eu-west-3"].functions["health-check"].environment.STATUS == "fail"
-    error_message = "The failed region's health function reports fail."
-  }
-
-  assert {
-    condition     = module.region["eu-central-1"].functions["health-check"].environment.STATUS == "ok"
-    error_message = "Other regions stay ok."
-  }
-
-  assert {
-    condition     = alltrue([for r in ["eu-central-1", "eu-west-3"] : alltrue([for f, fn in module.region[r].functions : !contains(keys(fn.environment), "STATUS") if f != "health-check"])])
-    error_message = "Only the health function has STATUS."
-  }
-
-  assert {
-    condition     = output.failed_regions == tolist(["eu-west-3"])
-    error_message = "failed_regions output (read by make failover/recover)."
   }
 }
 

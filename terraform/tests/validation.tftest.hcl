@@ -46,14 +46,6 @@ run "unknown_architecture" {
   expect_failures = [var.architecture]
 }
 
-run "failed_region_not_deployed" {
-  command = plan
-  variables {
-    failed_regions = ["us-west-2"]
-  }
-  expect_failures = [var.failed_regions]
-}
-
 run "too_many_shards" {
   command = plan
   variables {

@@ -2,27 +2,36 @@
 
 Builds nothing: the binary comes from `EPOCHSTORE_LOCAL_BIN`, else
 `$CARGO_TARGET_DIR/debug/epochstore-local` (`target/` by default, relative to
-the repository root). Only the standard library is used (no `requests`).
+the repository root). Only the standard library is used (no `requests`):
+requests go through the drill's HTTP helper (scripts/failover_drill/httpclient.py).
+
+Run as a program it is the canary tests' launcher: `python3 local_harness.py`
+starts an emulation (environment as for `make run`), prints one JSON line
+{"url": …, "regions": {region: url}} and stops it (SIGINT, exit 0 expected)
+when its standard input closes.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 
 import pytest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+sys.path.insert(0, os.path.dirname(__file__))
+
+from failover_drill.httpclient import Response, request as http  # noqa: E402  (the tests' one HTTP helper)
+from ports import free_port_block  # noqa: E402
+
 REGIONS = ["eu-central-1", "eu-west-3"]
 
 
@@ -33,51 +42,6 @@ def target_dir() -> str:
 def binary_path() -> str:
     path = os.environ.get("EPOCHSTORE_LOCAL_BIN") or os.path.join(target_dir(), "debug", "epochstore-local")
     return path if os.path.isabs(path) else os.path.join(REPO, path)
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port_block(count: int, attempts: int = 200) -> int:
-    """A base port such that base .. base+count-1 are all free on 127.0.0.1."""
-    rng = random.Random()
-    for _ in range(attempts):
-        base = rng.randrange(20000, 60000 - count)
-        if all(_port_free(base + i) for i in range(count)):
-            return base
-    raise RuntimeError(f"no block of {count} free ports found")
-
-
-@dataclass
-class Response:
-    status: int
-    headers: dict
-    body: bytes
-
-    def json(self):
-        return json.loads(self.body)
-
-    @property
-    def region(self) -> str | None:
-        return self.headers.get("x-epochstore-region")
-
-
-def http(method: str, url: str, body: bytes | None = None, headers: dict | None = None,
-         timeout: float = 10.0) -> Response:
-    """One request; HTTP error statuses are returned, not raised."""
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return Response(response.status, {k.lower(): v for k, v in response.headers.items()},
-                            response.read())
-    except urllib.error.HTTPError as err:
-        return Response(err.code, {k.lower(): v for k, v in err.headers.items()}, err.read())
 
 
 @dataclass
@@ -113,11 +77,8 @@ class LocalEmulation:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 pytest.fail(f"epochstore-local exited with {self.process.returncode}:\n{self.logs()}")
-            try:
-                if http("GET", f"{self.url}/_local/regions", timeout=1).status == 200:
-                    return self
-            except OSError:
-                pass
+            if http("GET", f"{self.url}/_local/regions", timeout=1).status == 200:
+                return self
             time.sleep(0.05)
         self.kill()
         pytest.fail(f"epochstore-local did not answer on {self.url} within {timeout} s:\n{self.logs()}")
@@ -205,3 +166,20 @@ def local_factory():
         pytest.fail("\n".join(failures))
     for emulation in started:
         emulation.cleanup()
+
+
+def serve_until_stdin_closes() -> int:
+    """The canary tests' launcher (see the module's docstring)."""
+    emulation = LocalEmulation().start()
+    print(json.dumps({"url": emulation.url,
+                      "regions": {r: emulation.region_url(r) for r in emulation.regions}}), flush=True)
+    try:
+        sys.stdin.read()
+    finally:
+        code = emulation.stop()
+        emulation.cleanup()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(serve_until_stdin_closes())

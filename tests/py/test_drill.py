@@ -1,22 +1,28 @@
-"""`make drill` (scripts/drill.py) against the local emulation: the figures it
-reports agree with the emulation's own counters and with what the store's
-consistency allows; with REPLICATION_LAG_MS the RPO is non-zero and each
-record at risk took at least the lag to replicate; with CONSISTENCY=strong
-nothing is at risk. Also: a non-loopback URL is refused.
+"""`make drill` (scripts/drill.py, the failover_drill package) against the
+local emulation: the figures it reports agree with the emulation's own
+counters and with what the store's consistency allows; with
+REPLICATION_LAG_MS the RPO is non-zero and each record at risk took at least
+the lag to replicate; with CONSISTENCY=strong nothing is at risk. Also: a
+non-loopback URL is refused; a deployment without health-checked DNS is
+refused before any traffic; a failed recovery after a failed phase reports
+both errors.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
 import subprocess
 import sys
+import uuid
 
 import pytest
 
+from fake_api import fake_api
 from local_harness import REPO, binary_path, http, local_factory  # noqa: F401
+
+from failover_drill import DrillError, replication, targets  # local_harness put scripts/ on the path
 
 DRILL = os.path.join(REPO, "scripts", "drill.py")
 REGION = "eu-west-3"
@@ -29,19 +35,19 @@ LAST_LINE = re.compile(
     r"RPO (\d+) records \((\d+\.\d\d) s to replicate\), lost (\d+)")
 
 
-def load_drill_module():
-    spec = importlib.util.spec_from_file_location("drill", DRILL)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
-
-
-def run_drill(url: str, out_dir, *extra: str) -> subprocess.CompletedProcess:
+def run_drill(url, out_dir, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, DRILL, "--url", url, "--region", REGION, "--out-dir", str(out_dir),
+        [sys.executable, DRILL, *(["--url", url] if url else []), "--region", REGION, "--out-dir", str(out_dir),
          "--rate", "20", "--warmup", "2", "--max-duration", "60", "--lost-after", "10", *extra],
         capture_output=True, text=True, timeout=120)
+
+
+def terraform_outputs(tmp_path, global_url, regional_urls: dict) -> str:
+    """A file as `make outputs ENV=…` prints it (terraform output -json)."""
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps({"global_url": {"value": global_url}, "regional_urls": {"value": regional_urls},
+                                "function_names": {"value": {}}}))
+    return str(path)
 
 
 def drill(local, tmp_path, *extra: str) -> dict:
@@ -142,14 +148,57 @@ def test_drill_as_on_a_deployment(local_factory, tmp_path):
     def status(value: str) -> str:  # {region} is the drill's to fill in
         return f"curl -fsS -X POST --data {value} {local.url}/_local/regions/{{region}}/status"
 
-    report = drill(local, tmp_path, "--env", "drill-test",
-                   "--region-url", f"{SURVIVOR}={local.region_url(SURVIVOR)}",
-                   "--region-url", f"{REGION}={local.region_url(REGION)}",
-                   "--fail-command", status("fail"), "--recover-command", status("ok"),
-                   "--detection-window", str(PROBE_INTERVAL_MS * FAILURE_THRESHOLD / 1000))
+    outputs = terraform_outputs(tmp_path, local.url, {r: local.region_url(r) for r in (SURVIVOR, REGION)})
+    result = run_drill(None, tmp_path, "--env", "drill-test", "--terraform-outputs", outputs,
+                       "--fail-command", status("fail"), "--recover-command", status("ok"),
+                       "--detection-window", str(PROBE_INTERVAL_MS * FAILURE_THRESHOLD / 1000))
+    assert result.returncode == 0, result.stderr + result.stdout
+    report = json.loads((tmp_path / "drill-report.json").read_text())
     assert (report["mode"], report["env"], report["store"]) == ("deployment", "drill-test", None)
+    assert report["target"] == local.url, "the global URL of the outputs"
     assert report["survivors"] == {SURVIVOR: local.region_url(SURVIVOR)}
     assert report["rpo"]["records"] == 0 and report["rpo"]["lost"] == 0
+
+
+def test_a_deployment_without_health_checked_dns_is_refused_before_any_traffic(tmp_path):
+    """No domain_name: no Route53 health checks, nothing would drain."""
+    received = []
+    server = fake_api(lambda handler: received.append(handler.path) or (200, {"region": REGION}))
+    try:
+        outputs = terraform_outputs(tmp_path, None, {REGION: server.url, SURVIVOR: server.url})
+        result = run_drill(None, tmp_path, "--env", "prod", "--terraform-outputs", outputs)
+    finally:
+        server.close()
+    assert result.returncode == 2
+    assert "drill: ENV=prod has no health-checked DNS to drain" in result.stderr
+    for needed in ("hosted zone", "hosted_zone_ids", "domain_name in terraform/envs/prod.tfvars"):
+        assert needed in result.stderr
+    assert received == [], "no request before the refusal"
+    assert not [f for f in os.listdir(tmp_path) if f.startswith("drill-report")]
+
+
+def test_an_unknown_region_of_a_deployment_is_refused(tmp_path):
+    outputs = terraform_outputs(tmp_path, "https://api.example.com", {SURVIVOR: "https://eu.example.com"})
+    result = run_drill(None, tmp_path, "--env", "prod", "--terraform-outputs", outputs)
+    assert result.returncode == 2
+    assert f"drill: ENV=prod has no region {REGION}; its regions: {SURVIVOR}" in result.stderr
+
+
+def test_when_recovery_fails_after_a_failed_phase_both_errors_are_reported(tmp_path):
+    # A region that serves, and a drill that cannot drain it within its budget.
+    server = fake_api(lambda handler: (201 if handler.command == "POST" else 200,
+                                       {"id": str(uuid.uuid4()), "region": REGION, "items": []}))
+    try:
+        result = run_drill(server.url, tmp_path, "--env", "drill-test", "--region-url", f"{SURVIVOR}={server.url}",
+                           "--fail-command", "true", "--recover-command", "echo recovery broke >&2; exit 3",
+                           "--max-requests", "40", "--warmup", "0.2", "--detection-window", "600")
+    finally:
+        server.close()
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("drill: --max-requests reached while waiting for eu-west-3 to stop serving"), last
+    assert "then recovering eu-west-3 failed too: recover command exited with 3" in last
+    assert "make recover REGION=" in last
 
 
 def test_a_deployment_needs_the_survivors_urls(tmp_path):
@@ -175,25 +224,24 @@ def test_a_non_loopback_url_is_refused(tmp_path):
 
 
 def test_a_cursor_above_an_id_lists_that_id_first(local_factory):
-    drill_module = load_drill_module()
     local = local_factory(**FAST_PROBES)
     ids = [http("POST", f"{local.url}/storeEpochTime").json()["id"] for _ in range(5)]
     newest_first = sorted(ids, reverse=True)
-    cursor = drill_module.cursor_above(newest_first[2])
+    cursor = replication.cursor_above(newest_first[2])
     page = http("GET", f"{local.url}/getEpochStore?limit=2&cursor={cursor}")
     assert page.status == 200, page.body
     assert [item["id"] for item in page.json()["items"]] == newest_first[2:4]
-    assert drill_module.listed_ids(local.region_url(SURVIVOR), {ids[0], ids[3]}, 5, 3) == {ids[0], ids[3]}
+    assert replication.listed_ids(local.region_url(SURVIVOR), {ids[0], ids[3]}, 5, 3) == {ids[0], ids[3]}
 
 
 def test_which_urls_need_a_named_deployment():
-    drill_module = load_drill_module()
     for url in ("http://127.0.0.1:3000", "http://localhost:3000", "http://[::1]:3000", "http://127.0.0.2"):
-        drill_module.check_allowed(url, env=None, i_mean_it=False)
+        targets.check_allowed(url, env=None, i_mean_it=False)
     for url in ("https://api.example.com", "http://10.0.0.1:3000", "http://localhost.example.com"):
-        with pytest.raises(drill_module.DrillError, match="not a loopback address"):
-            drill_module.check_allowed(url, env=None, i_mean_it=False)
-        drill_module.check_allowed(url, env="prod", i_mean_it=False)
-        drill_module.check_allowed(url, env=None, i_mean_it=True)
-    with pytest.raises(drill_module.DrillError, match="http"):
-        drill_module.check_allowed("file:///etc/passwd", env=None, i_mean_it=True)
+        with pytest.raises(DrillError, match="not a loopback address"):
+            targets.check_allowed(url, env=None, i_mean_it=False)
+        targets.check_allowed(url, env="prod", i_mean_it=False)
+        targets.check_allowed(url, env=None, i_mean_it=True)
+    with pytest.raises(DrillError, match="http"):
+        targets.check_allowed("file:///etc/passwd", env=None, i_mean_it=True)
+

@@ -10,7 +10,8 @@ import signal
 import socket
 import subprocess
 
-from local_harness import LocalEmulation, binary_path, free_port_block, http
+from local_harness import LocalEmulation, binary_path, http
+from ports import free_port_block
 
 
 def test_sigterm_with_open_keep_alive_connections_exits_zero():

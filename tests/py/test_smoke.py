@@ -5,13 +5,12 @@ with SMOKE_TOKEN, a write that needs a JWT carries it."""
 
 from __future__ import annotations
 
-import http.server
-import json
 import os
 import subprocess
-import threading
 
-from local_harness import REPO, free_port_block, local_factory  # noqa: F401  (fixture)
+from fake_api import fake_api
+from local_harness import REPO, local_factory  # noqa: F401  (fixture)
+from ports import free_port_block
 
 SMOKE = os.path.join(REPO, "scripts", "smoke.sh")
 
@@ -57,36 +56,19 @@ def test_needs_a_url():
     assert "usage:" in result.stderr
 
 
-class TokenApi(http.server.BaseHTTPRequestHandler):
+def token_api(handler) -> tuple:
     """Stands in for an API whose writes need a JWT (jwt_issuer set): POST
     answers 401 unless it carries `Bearer good-token`; reads are public."""
-
-    def _answer(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_POST(self):  # noqa: N802
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        if self.headers.get("authorization") == "Bearer good-token":
-            self._answer(201, {"id": "0190"})
-        else:
-            self._answer(401, {"message": "Unauthorized"})
-
-    def do_GET(self):  # noqa: N802
-        self._answer(200, {"items": [], "status": "ok"})
-
-    def log_message(self, *_):
-        pass
+    if handler.command != "POST":
+        return 200, {"items": [], "status": "ok"}
+    if handler.headers.get("authorization") == "Bearer good-token":
+        return 201, {"id": "0190"}
+    return 401, {"message": "Unauthorized"}
 
 
 def test_sends_smoke_token_with_the_write():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TokenApi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
+    server = fake_api(token_api)
+    url = server.url
     try:
         refused = smoke(url)
         assert refused.returncode != 0
@@ -96,4 +78,4 @@ def test_sends_smoke_token_with_the_write():
         assert accepted.returncode == 0, accepted.stderr
         assert f"ok   POST {url}/storeEpochTime: HTTP 201" in accepted.stdout
     finally:
-        server.shutdown()
+        server.close()

@@ -30,7 +30,9 @@ locals {
   environment = {
     for f in keys(local.functions) : f => merge(
       var.environment,
-      f == "health-check" ? { STATUS = var.health_status } : {},
+      # The failover switch's initial value: from then on it belongs to
+      # `make failover|recover` (scripts/health_switch.py), see ignore_changes.
+      f == "health-check" ? { STATUS = "ok" } : {},
     )
   }
 
@@ -53,6 +55,12 @@ locals {
   arn_prefix     = "arn:${var.partition}"
   log_group_arns = { for f, n in local.function_names : f => "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:/aws/lambda/${n}" }
   live           = var.provisioned_concurrency > 0
+  # The health function stays on $LATEST: the failover switch changes
+  # $LATEST's configuration, and a published version's configuration is
+  # locked (UpdateFunctionConfiguration: "You can't modify the configuration
+  # of a published version, only the unpublished version"), so an alias
+  # would keep answering the old STATUS.
+  live_functions = local.live ? { for f, n in local.function_names : f => n if f != "health-check" } : {}
 }
 
 # --- Lambda
@@ -142,10 +150,17 @@ resource "aws_lambda_function" "this" {
   filename         = var.packages[each.key].filename
   source_code_hash = var.packages[each.key].hash
   kms_key_arn      = var.kms_key_arn
-  publish          = local.live
+  publish          = contains(keys(local.live_functions), each.key)
 
   environment {
     variables = local.environment[each.key]
+  }
+
+  # STATUS is the failover switch's (make failover|recover, scripts/health_switch.py,
+  # through the Lambda API): an apply must not flip a failed region back.
+  # Only the health function has the key; every other variable stays managed.
+  lifecycle {
+    ignore_changes = [environment[0].variables["STATUS"]]
   }
 
   logging_config {
@@ -167,7 +182,7 @@ resource "aws_lambda_function" "this" {
 }
 
 resource "aws_lambda_alias" "live" {
-  for_each = local.live ? local.function_names : {}
+  for_each = local.live_functions
 
   region           = var.region
   name             = "live"
@@ -241,7 +256,7 @@ resource "aws_apigatewayv2_integration" "this" {
   api_id                 = aws_apigatewayv2_api.this.id
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
-  integration_uri        = local.live ? aws_lambda_alias.live[each.key].arn : aws_lambda_function.this[each.key].arn
+  integration_uri        = contains(keys(local.live_functions), each.key) ? aws_lambda_alias.live[each.key].arn : aws_lambda_function.this[each.key].arn
   payload_format_version = "2.0"
 }
 
@@ -279,7 +294,7 @@ resource "aws_lambda_permission" "api" {
   statement_id  = "AllowHttpApi"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this[each.key].function_name
-  qualifier     = local.live ? aws_lambda_alias.live[each.key].name : null
+  qualifier     = contains(keys(local.live_functions), each.key) ? aws_lambda_alias.live[each.key].name : null
   principal     = "apigateway.amazonaws.com"
   # Only this API, any stage and method, and only the function's own path.
   source_arn = "${aws_apigatewayv2_api.this.execution_arn}/*/*${local.functions[each.key].path}"

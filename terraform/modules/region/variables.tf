@@ -82,16 +82,6 @@ variable "environment" {
   type        = map(string)
 }
 
-variable "health_status" {
-  description = "STATUS of the health function: ok, or fail during a failover drill."
-  type        = string
-
-  validation {
-    condition     = contains(["ok", "fail"], var.health_status)
-    error_message = "health_status must be ok or fail."
-  }
-}
-
 variable "log_retention_days" {
   description = "Retention of the log groups."
   type        = number
