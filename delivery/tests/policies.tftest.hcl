@@ -35,6 +35,7 @@ run "star_only_for_actions_without_resource_level_permissions" {
       "route53:ListHostedZones", "route53:ListHostedZonesByName", "route53:CreateHealthCheck",
       "acm:RequestCertificate",
       "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:Unsubscribe",
+      "synthetics:CreateCanary",
     ])
     error_message = "An Allow statement on \"*\" must hold only the listed actions that have no resource-level permissions."
   }
@@ -53,7 +54,7 @@ run "star_only_for_actions_without_resource_level_permissions" {
       for k, p in aws_iam_policy.github : [
         for st in jsondecode(p.policy).Statement : st.Sid if st.Effect == "Allow" && contains(flatten([st.Resource]), "*") && can(st.Condition)
       ] if startswith(k, "deploy-dev/")
-    ])) == toset(["KeyCreate", "CertificateRequest"])
+    ])) == toset(["KeyCreate", "CertificateRequest", "CanaryCreate"])
     error_message = "Creates on \"*\" that accept tags must be tag-conditioned."
   }
 
@@ -143,8 +144,9 @@ run "environments_do_not_overlap" {
         # The state key encrypts both states; S3 keeps each role to its own objects.
         "${var.state_kms_key_arn} ${jsonencode({ StringEquals = { "kms:ViaService" = "s3.eu-central-1.amazonaws.com" } })}",
         # Account singletons, create-only.
-        "arn:aws:iam::123456789012:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBReplication ${jsonencode({ StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com"] } })}",
-        "arn:aws:iam::123456789012:role/aws-service-role/dynamodb.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable ${jsonencode({ StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com"] } })}",
+        "arn:aws:iam::123456789012:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBReplication ${jsonencode({ StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com", "ops.apigateway.amazonaws.com"] } })}",
+        "arn:aws:iam::123456789012:role/aws-service-role/dynamodb.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable ${jsonencode({ StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com", "ops.apigateway.amazonaws.com"] } })}",
+        "arn:aws:iam::123456789012:role/aws-service-role/ops.apigateway.amazonaws.com/AWSServiceRoleForAPIGateway ${jsonencode({ StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com", "ops.apigateway.amazonaws.com"] } })}",
         # A list call, authorised on log-group:*.
         "arn:aws:logs:*:123456789012:log-group:* {}",
         # Route53: change ids and health checks have no names and no tag conditions.
