@@ -120,6 +120,17 @@ run "health_checks_and_records" {
     ])
     error_message = "CloudWatch may use the topic key."
   }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_kms_key.alarms.policy).Statement : try(
+        s.Condition.StringEquals["aws:SourceAccount"] == var.account_id &&
+        s.Condition.ArnLike["aws:SourceArn"] == "arn:${var.partition}:cloudwatch:us-east-1:${var.account_id}:alarm:${var.name}-*",
+        false
+      ) if s.Principal == { Service = "cloudwatch.amazonaws.com" }
+    ])
+    error_message = "CloudWatch may use the topic key only for this account's alarms of this deployment (aws:SourceAccount, aws:SourceArn: confused deputy)."
+  }
 }
 
 run "weights_and_threshold" {

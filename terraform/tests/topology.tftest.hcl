@@ -112,6 +112,17 @@ run "plan_defaults" {
     condition     = length(aws_kms_key.regional) == 2 && alltrue([for r, k in aws_kms_key.regional : k.region == r && k.enable_key_rotation])
     error_message = "One rotating CMK per region."
   }
+
+  assert {
+    condition = alltrue(flatten([for r, k in aws_kms_key.regional : [
+      for s in jsondecode(k.policy).Statement : try(
+        s.Condition.StringEquals["aws:SourceAccount"] == "123456789012" &&
+        s.Condition.ArnLike["aws:SourceArn"] == "arn:aws:cloudwatch:${r}:123456789012:alarm:epochstore-*",
+        false
+      ) if s.Principal == { Service = "cloudwatch.amazonaws.com" }
+    ]]))
+    error_message = "CloudWatch may use a regional key only for this account's alarms of this deployment in that region (confused deputy)."
+  }
 }
 
 run "apply_defaults" {

@@ -130,11 +130,17 @@ resource "aws_kms_key" "alarms" {
         Resource  = "*"
       },
       {
+        # Only this account's health-check alarms of this deployment (confused deputy:
+        # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
         Sid       = "CloudWatchAlarmsToSns"
         Effect    = "Allow"
         Principal = { Service = "cloudwatch.amazonaws.com" }
         Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
         Resource  = "*"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = var.account_id }
+          ArnLike      = { "aws:SourceArn" = "arn:${var.partition}:cloudwatch:${local.metrics_region}:${var.account_id}:alarm:${var.name}-*" }
+        }
       },
     ]
   })
