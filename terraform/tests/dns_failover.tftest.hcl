@@ -90,8 +90,11 @@ run "health_checks_and_records" {
   }
 
   assert {
-    condition     = alltrue([for r, rec in aws_route53_record.validation : rec.name == "_0123456789abcdef.api.example.com." && rec.type == "CNAME"])
-    error_message = "Validation records keyed by the known domain."
+    condition = (
+      aws_route53_record.certificate_validation.name == "_0123456789abcdef.api.example.com." && aws_route53_record.certificate_validation.type == "CNAME" &&
+      alltrue([for r, v in aws_acm_certificate_validation.this : v.region == r && v.validation_record_fqdns == toset([aws_route53_record.certificate_validation.fqdn])])
+    )
+    error_message = "One validation record, owned once, that every region's certificate validation uses (a record per region would go with any one region)."
   }
 
   assert {
