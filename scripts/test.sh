@@ -51,7 +51,7 @@ suite "reliability (bad input, 5,000-request loads, failover under load, store o
 suite "canary (node --check, node --test against the local emulation)" bash -c 'node --check canary/index.js && node --test canary/index.test.js'
 suite "terraform fmt, validate, test" make tf-check
 suite "checkov" make checkov
-suite "terraform: every root variable is used" pytest_suite tests/py/test_terraform_variables.py
+suite "terraform source rules (every root variable used, provider floor)" pytest_suite tests/py/test_terraform_variables.py tests/py/test_terraform_versions.py
 suite "workflows: actionlint" actionlint
 suite "workflows: pinned actions, permissions, one build" pytest_suite tests/py/test_workflows.py
 suite "offline deploy drill (make deploy, failover, recover, destroy)" scripts/deploy-drill.sh
