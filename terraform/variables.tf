@@ -59,7 +59,7 @@ variable "table_name" {
 }
 
 variable "billing_mode" {
-  description = "PAY_PER_REQUEST (on-demand, default) or PROVISIONED, which adds target-tracking autoscaling of reads and writes in every region."
+  description = "PAY_PER_REQUEST (on-demand, the only value validation accepts for now) or PROVISIONED (target-tracking autoscaling of reads and writes in every region; refused until replicas are added after the primary's write autoscaling, see the validation below)."
   type        = string
   default     = "PAY_PER_REQUEST"
 
