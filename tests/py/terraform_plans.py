@@ -9,6 +9,7 @@ value, with the stand-in's placeholders such as "arn-offline", after apply."""
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import os
@@ -41,7 +42,9 @@ def run(workdir: str, *args: str) -> str:
 
 
 def prepared(root: str, variables: dict) -> str:
-    workdir = os.path.join(tempfile.mkdtemp(prefix=f"policy-{root}-"), root)
+    scratch = tempfile.mkdtemp(prefix=f"plan-{root}-")
+    atexit.register(shutil.rmtree, scratch, True)
+    workdir = os.path.join(scratch, root)
     shutil.copytree(os.path.join(REPO, root), workdir, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl"))
     with open(os.path.join(workdir, "backend_override.tf"), "w", encoding="utf-8") as f:
         f.write('terraform {\n  backend "local" {}\n}\n')
