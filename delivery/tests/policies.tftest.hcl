@@ -295,3 +295,34 @@ run "tags_cannot_move_a_resource_between_environments" {
     error_message = "The tag-scoped statements are exactly those whose kinds the guards cover."
   }
 }
+
+# What AWS authorises beyond the call's own action (tests/py/test_policy_authorization.py checks the
+# same against the Service Authorization Reference; these pin the statements).
+run "creates_are_authorised_as_aws_does" {
+  command = plan
+
+  assert {
+    condition = [for st in jsondecode(aws_iam_policy.github["deploy-dev/data"].policy).Statement : st if st.Sid == "KeyCreateTags"] == [{
+      Sid       = "KeyCreateTags"
+      Effect    = "Allow"
+      Action    = ["kms:TagResource"]
+      Resource  = ["arn:aws:kms:*:123456789012:key/*"]
+      Condition = { StringEquals = { "aws:RequestTag/Environment" = ["dev"], "aws:RequestTag/Project" = "epochstore" } }
+    }]
+    error_message = "CreateKey with tags needs kms:TagResource on every key of the account, decided by the request's tags (a new key has none)."
+  }
+
+  assert {
+    condition = alltrue([for a in ["dynamodb:CreateGlobalTableWitness", "dynamodb:DeleteGlobalTableWitness"] :
+      contains(one([for st in jsondecode(aws_iam_policy.github["deploy-dev/data"].policy).Statement : st.Action if st.Sid == "Table"]), a)
+    ])
+    error_message = "An MRSC witness region is added and removed with its own actions."
+  }
+
+  assert {
+    condition = [for st in jsondecode(aws_iam_policy.github["deploy-dev/observability"].policy).Statement : st.Resource if st.Sid == "ScalingAlarms"] == [
+      ["arn:aws:cloudwatch:*:123456789012:alarm:TargetTracking-table/epochstore-dev-*"]
+    ]
+    error_message = "Target tracking creates its alarms TargetTracking-table/<table>-… with the caller's permissions."
+  }
+}
