@@ -15,6 +15,8 @@ DELIVERY = {
     "state_bucket": f"epochstore-tfstate-{ACCOUNT}-eu-central-1",
     "state_kms_key_arn": f"arn:aws:kms:eu-central-1:{ACCOUNT}:key/11111111-1111-1111-1111-111111111111",
     "hosted_zone_ids": {"dev": "Z0DEV0000000001", "prod": "Z0PROD000000001"},
+    # An existing OIDC provider: its ARN is known at plan time, and so are the roles' trust policies.
+    "oidc_provider_arn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com",
 }
 BASE = {
     "environment": ENVIRONMENT,
