@@ -12,6 +12,8 @@ import re
 
 import pytest
 
+from terraform_plans import LAMBDA_FIXTURES, planned, resources
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ROOTS = ["terraform", "delivery", "remote-state"]
 # Whole-line comments only: "//" and "/*" also occur inside strings (URLs, ARNs such as key/*).
@@ -36,3 +38,11 @@ def unused(root: str) -> list[str]:
 def test_every_root_variable_is_used(root):
     assert declared(root), f"{root}/ declares no variables: the parser no longer finds them"
     assert unused(root) == [], f"{root}/: variables that reach no resource, module, local or output"
+
+
+def test_health_check_regions_reach_the_health_checks():
+    """The cost lever the README names: Route53 checks from the listed regions only."""
+    checkers = ["eu-west-1", "us-east-1", "ap-southeast-1"]
+    plan = planned("terraform", {"lambda_package_dir": LAMBDA_FIXTURES, "domain_name": "api.example.com", "health_check_regions": checkers})
+    checks = [r for r in resources(plan) if r["type"] == "aws_route53_health_check"]
+    assert len(checks) == 2 and all(sorted(c["values"]["regions"]) == sorted(checkers) for c in checks)
