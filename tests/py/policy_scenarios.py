@@ -13,6 +13,7 @@ ENVIRONMENT = "dev"
 DELIVERY = {
     "github_repository": "example-org/epochstore",
     "state_bucket": f"epochstore-tfstate-{ACCOUNT}-eu-central-1",
+    "state_region": "eu-central-1",
     "state_kms_key_arn": f"arn:aws:kms:eu-central-1:{ACCOUNT}:key/11111111-1111-1111-1111-111111111111",
     "hosted_zone_ids": {"dev": "Z0DEV0000000001", "prod": "Z0PROD000000001"},
     # An existing OIDC provider: its ARN is known at plan time, and so are the roles' trust policies.
@@ -24,7 +25,8 @@ BASE = {
     "provisioned_concurrency": 1,
     "jwt_issuer": "https://issuer.example.com/",
     "jwt_audience": ["epochstore"],
-    "alarm_email": "ops@example.com",
+    # Not an RFC 2606 example domain, which validation may refuse.
+    "alarm_email": "oncall@epochstore.dev",
     "permissions_boundary_arn": f"arn:aws:iam::{ACCOUNT}:policy/github-actions/epochstore-boundary-{ENVIRONMENT}",
 }
 TERRAFORM_PLANS = {
