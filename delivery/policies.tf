@@ -117,15 +117,18 @@ locals {
         condition = { StringEquals = { "iam:PassedToService" = ["lambda.amazonaws.com", "synthetics.amazonaws.com"] } }
       },
       {
-        # Account singletons, created on the first replica / the first scalable target.
+        # Account singletons, created with the caller's permissions on the first replica, the first
+        # scalable target and the first HTTP API or custom domain of the account (API Gateway's role:
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/using-service-linked-roles.html).
         sid   = "ServiceLinkedRoles"
         read  = []
         write = ["iam:CreateServiceLinkedRole"]
         resources = [
           "${local.arn}:iam::${local.account}:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBReplication",
           "${local.arn}:iam::${local.account}:role/aws-service-role/dynamodb.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable",
+          "${local.arn}:iam::${local.account}:role/aws-service-role/ops.apigateway.amazonaws.com/AWSServiceRoleForAPIGateway",
         ]
-        condition = { StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com"] } }
+        condition = { StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com", "ops.apigateway.amazonaws.com"] } }
       },
       {
         sid   = "LogGroups"
@@ -154,10 +157,11 @@ locals {
 
     data = [
       {
-        # Replica creation reads and writes the table through the caller (global tables version 2019.11.21).
+        # Replica creation reads and writes the table through the caller (global tables version 2019.11.21);
+        # an MRSC witness region is added and removed with its own actions (global_table_witness).
         sid       = "Table"
         read      = ["dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTimeToLive", "dynamodb:DescribeTableReplicaAutoScaling", "dynamodb:DescribeKinesisStreamingDestination", "dynamodb:GetResourcePolicy", "dynamodb:ListTagsOfResource"]
-        write     = ["dynamodb:CreateTable", "dynamodb:UpdateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTimeToLive", "dynamodb:UpdateContinuousBackups", "dynamodb:CreateTableReplica", "dynamodb:DeleteTableReplica", "dynamodb:UpdateTableReplicaAutoScaling", "dynamodb:TagResource", "dynamodb:UntagResource", "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
+        write     = ["dynamodb:CreateTable", "dynamodb:UpdateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTimeToLive", "dynamodb:UpdateContinuousBackups", "dynamodb:CreateTableReplica", "dynamodb:DeleteTableReplica", "dynamodb:CreateGlobalTableWitness", "dynamodb:DeleteGlobalTableWitness", "dynamodb:UpdateTableReplicaAutoScaling", "dynamodb:TagResource", "dynamodb:UntagResource", "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
         resources = flatten([for p in local.prefixes[s] : ["${local.arn}:dynamodb:*:${local.account}:table/${p}", "${local.arn}:dynamodb:*:${local.account}:table/${p}/*"]])
       },
       {
@@ -183,6 +187,15 @@ locals {
         read      = []
         write     = ["kms:CreateKey"]
         resources = ["*"]
+        condition = local.creates_tagged[s]
+      },
+      {
+        # CreateKey with Tags (default_tags) is also authorised as kms:TagResource on the new key, which has
+        # no tags yet: only the request's tags can decide (aws:ResourceTag in Keys never matches a new key).
+        sid       = "KeyCreateTags"
+        read      = []
+        write     = ["kms:TagResource"]
+        resources = ["${local.arn}:kms:*:${local.account}:key/*"]
         condition = local.creates_tagged[s]
       },
       {
@@ -322,6 +335,15 @@ locals {
         resources = [for p in local.prefixes[s] : "${local.arn}:cloudwatch:*:${local.account}:alarm:${p}-*"]
       },
       {
+        # Target-tracking policies (PROVISIONED billing) make Application Auto Scaling create and delete
+        # their alarms TargetTracking-table/<table>-… with the caller's permissions:
+        # https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking.html
+        sid       = "ScalingAlarms"
+        read      = ["cloudwatch:DescribeAlarms"]
+        write     = ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"]
+        resources = [for p in local.prefixes[s] : "${local.arn}:cloudwatch:*:${local.account}:alarm:TargetTracking-table/${p}-*"]
+      },
+      {
         sid       = "Dashboards"
         read      = ["cloudwatch:GetDashboard"]
         write     = ["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"]
@@ -343,8 +365,17 @@ locals {
       {
         sid       = "Canaries"
         read      = ["synthetics:GetCanary", "synthetics:GetCanaryRuns", "synthetics:ListTagsForResource"]
-        write     = ["synthetics:CreateCanary", "synthetics:UpdateCanary", "synthetics:DeleteCanary", "synthetics:StartCanary", "synthetics:StopCanary", "synthetics:TagResource", "synthetics:UntagResource"]
+        write     = ["synthetics:UpdateCanary", "synthetics:DeleteCanary", "synthetics:StartCanary", "synthetics:StopCanary", "synthetics:TagResource", "synthetics:UntagResource"]
         resources = [for p in local.prefixes[s] : "${local.arn}:synthetics:*:${local.account}:canary:${p}-*"]
+      },
+      {
+        # synthetics:CreateCanary has no resource type in the Service Authorization Reference: a canary ARN
+        # never matches it. The request must tag the canary with the environment.
+        sid       = "CanaryCreate"
+        read      = []
+        write     = ["synthetics:CreateCanary"]
+        resources = ["*"]
+        condition = local.creates_tagged[s]
       },
       {
         sid       = "ArtifactBuckets"

@@ -106,9 +106,9 @@ variable "region" {
 }
 
 variable "max_session_duration" {
-  description = "Longest session, in seconds, a workflow may request for a role (a deploy of both regions takes well under an hour)."
+  description = "Longest session, in seconds, a workflow may request for a role. It must outlast the deploy workflow's apply job (timeout-minutes, which covers a first domain-mode apply waiting up to 75 min on ACM validation): credentials that expire mid-apply leave the state lock behind. tests/py/test_workflows.py ties the two."
   type        = number
-  default     = 3600
+  default     = 10800
 
   validation {
     condition     = var.max_session_duration >= 3600 && var.max_session_duration <= 43200

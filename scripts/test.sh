@@ -52,6 +52,8 @@ suite "reliability (bad input, 5,000-request loads, failover under load, store o
 suite "canary (node --check, node --test against the local emulation)" bash -c 'node --check canary/index.js && node --test canary/index.test.js'
 suite "terraform fmt, validate, test" make tf-check
 suite "checkov" make checkov
+suite "terraform source rules (every root variable used, provider floor)" pytest_suite tests/py/test_terraform_variables.py tests/py/test_terraform_versions.py
+suite "IAM policies vs AWS authorization data, deploy-role coverage (offline plans)" pytest_suite tests/py/test_policy_authorization.py tests/py/test_policy_coverage.py
 suite "workflows: actionlint" actionlint
 suite "workflows: pinned actions, permissions, one build, first-run settings check" pytest_suite tests/py/test_workflows.py
 suite "bootstrap: the README's remote-state, delivery and gh commands (offline Terraform)" pytest_suite tests/py/test_bootstrap.py

@@ -30,12 +30,20 @@ resource "aws_kms_key" "regional" {
       },
       {
         # CloudWatch alarms publish to the encrypted topic; the AWS-managed
-        # SNS key cannot grant this, hence a customer-managed key.
+        # SNS key cannot grant this, hence a customer-managed key. Only this
+        # account's alarms of this deployment in this region (confused deputy:
+        # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services,
+        # https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns (ArnLike aws:SourceArn on
+        # the alarms) and https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
         Sid       = "CloudWatchAlarmsToSns"
         Effect    = "Allow"
         Principal = { Service = "cloudwatch.amazonaws.com" }
         Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
         Resource  = "*"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+          ArnLike      = { "aws:SourceArn" = "${local.arn_prefix}:cloudwatch:${each.key}:${local.account_id}:alarm:${local.name}-*" }
+        }
       },
     ]
   })

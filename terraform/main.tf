@@ -172,6 +172,7 @@ module "dns_failover" {
   domain_name       = var.domain_name
   hosted_zone_name  = var.hosted_zone_name != "" ? var.hosted_zone_name : join(".", slice(split(".", var.domain_name), 1, length(split(".", var.domain_name))))
   failure_threshold = var.health_check_failure_threshold
+  checker_regions   = var.health_check_regions
   alarm_email       = var.alarm_email
   # Bare region names without an environment: the records of existing
   # deployments keep their identifiers (changing one replaces the record).

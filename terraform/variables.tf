@@ -59,13 +59,25 @@ variable "table_name" {
 }
 
 variable "billing_mode" {
-  description = "PAY_PER_REQUEST (on-demand, default) or PROVISIONED, which adds target-tracking autoscaling of reads and writes in every region."
+  description = "PAY_PER_REQUEST (on-demand, the only value validation accepts for now) or PROVISIONED (target-tracking autoscaling of reads and writes in every region; refused until replicas are added after the primary's write autoscaling, see the validation below)."
   type        = string
   default     = "PAY_PER_REQUEST"
 
   validation {
     condition     = contains(["PAY_PER_REQUEST", "PROVISIONED"], var.billing_mode)
     error_message = "billing_mode must be PAY_PER_REQUEST or PROVISIONED."
+  }
+
+  # DynamoDB refuses to add a replica to a provisioned table whose write
+  # capacity is not auto-scaled yet ("Table write capacity should either be
+  # Pay-Per-Request or AutoScaled",
+  # https://github.com/hashicorp/terraform-provider-aws/issues/13097), and the
+  # table's replica blocks are created with the table, before any scalable
+  # target exists. Until replicas are added after the primary's write
+  # autoscaling, a first apply in PROVISIONED mode would fail.
+  validation {
+    condition     = var.billing_mode == "PAY_PER_REQUEST"
+    error_message = "billing_mode = PROVISIONED cannot be applied from scratch yet: DynamoDB adds a replica to a provisioned table only once its write capacity is auto-scaled (terraform-provider-aws#13097), and the replicas are created with the table. Use PAY_PER_REQUEST."
   }
 }
 

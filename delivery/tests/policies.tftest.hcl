@@ -36,6 +36,7 @@ run "star_only_for_actions_without_resource_level_permissions" {
       "route53:ListHostedZones", "route53:ListHostedZonesByName", "route53:CreateHealthCheck",
       "acm:RequestCertificate",
       "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:Unsubscribe",
+      "synthetics:CreateCanary",
     ])
     error_message = "An Allow statement on \"*\" must hold only the listed actions that have no resource-level permissions."
   }
@@ -54,7 +55,7 @@ run "star_only_for_actions_without_resource_level_permissions" {
       for k, p in aws_iam_policy.github : [
         for st in jsondecode(p.policy).Statement : st.Sid if st.Effect == "Allow" && contains(flatten([st.Resource]), "*") && can(st.Condition)
       ] if startswith(k, "deploy-dev/")
-    ])) == toset(["KeyCreate", "CertificateRequest"])
+    ])) == toset(["KeyCreate", "CertificateRequest", "CanaryCreate"])
     error_message = "Creates on \"*\" that accept tags must be tag-conditioned."
   }
 
@@ -144,8 +145,9 @@ run "environments_do_not_overlap" {
         # The state key encrypts both states; S3 keeps each role to its own objects.
         "${var.state_kms_key_arn} ${jsonencode({ StringEquals = { "kms:ViaService" = "s3.eu-central-1.amazonaws.com" } })}",
         # Account singletons, create-only.
-        "arn:aws:iam::123456789012:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBReplication ${jsonencode({ StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com"] } })}",
-        "arn:aws:iam::123456789012:role/aws-service-role/dynamodb.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable ${jsonencode({ StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com"] } })}",
+        "arn:aws:iam::123456789012:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBReplication ${jsonencode({ StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com", "ops.apigateway.amazonaws.com"] } })}",
+        "arn:aws:iam::123456789012:role/aws-service-role/dynamodb.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable ${jsonencode({ StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com", "ops.apigateway.amazonaws.com"] } })}",
+        "arn:aws:iam::123456789012:role/aws-service-role/ops.apigateway.amazonaws.com/AWSServiceRoleForAPIGateway ${jsonencode({ StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com", "ops.apigateway.amazonaws.com"] } })}",
         # A list call, authorised on log-group:*.
         "arn:aws:logs:*:123456789012:log-group:* {}",
         # Route53: change ids and health checks have no names and no tag conditions.
@@ -292,5 +294,36 @@ run "tags_cannot_move_a_resource_between_environments" {
       "Keys", "FunctionEnvironments", "ScalableTargets", "Apis", "Certificates",
     ])
     error_message = "The tag-scoped statements are exactly those whose kinds the guards cover."
+  }
+}
+
+# What AWS authorises beyond the call's own action (tests/py/test_policy_authorization.py checks the
+# same against the Service Authorization Reference; these pin the statements).
+run "creates_are_authorised_as_aws_does" {
+  command = plan
+
+  assert {
+    condition = [for st in jsondecode(aws_iam_policy.github["deploy-dev/data"].policy).Statement : st if st.Sid == "KeyCreateTags"] == [{
+      Sid       = "KeyCreateTags"
+      Effect    = "Allow"
+      Action    = ["kms:TagResource"]
+      Resource  = ["arn:aws:kms:*:123456789012:key/*"]
+      Condition = { StringEquals = { "aws:RequestTag/Environment" = ["dev"], "aws:RequestTag/Project" = "epochstore" } }
+    }]
+    error_message = "CreateKey with tags needs kms:TagResource on every key of the account, decided by the request's tags (a new key has none)."
+  }
+
+  assert {
+    condition = alltrue([for a in ["dynamodb:CreateGlobalTableWitness", "dynamodb:DeleteGlobalTableWitness"] :
+      contains(one([for st in jsondecode(aws_iam_policy.github["deploy-dev/data"].policy).Statement : st.Action if st.Sid == "Table"]), a)
+    ])
+    error_message = "An MRSC witness region is added and removed with its own actions."
+  }
+
+  assert {
+    condition = [for st in jsondecode(aws_iam_policy.github["deploy-dev/observability"].policy).Statement : st.Resource if st.Sid == "ScalingAlarms"] == [
+      ["arn:aws:cloudwatch:*:123456789012:alarm:TargetTracking-table/epochstore-dev-*"]
+    ]
+    error_message = "Target tracking creates its alarms TargetTracking-table/<table>-… with the caller's permissions."
   }
 }

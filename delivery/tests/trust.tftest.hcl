@@ -70,7 +70,7 @@ run "creates_the_oidc_provider" {
   }
 
   assert {
-    condition     = alltrue([for r in aws_iam_role.github : r.path == "/github-actions/" && r.max_session_duration == 3600])
+    condition     = alltrue([for r in aws_iam_role.github : r.path == "/github-actions/" && r.max_session_duration == 10800])
     error_message = "The roles live under /github-actions/, outside the <name>-<env>-* names their policies manage."
   }
 

@@ -90,8 +90,11 @@ run "health_checks_and_records" {
   }
 
   assert {
-    condition     = alltrue([for r, rec in aws_route53_record.validation : rec.name == "_0123456789abcdef.api.example.com." && rec.type == "CNAME"])
-    error_message = "Validation records keyed by the known domain."
+    condition = (
+      aws_route53_record.certificate_validation.name == "_0123456789abcdef.api.example.com." && aws_route53_record.certificate_validation.type == "CNAME" &&
+      alltrue([for r, v in aws_acm_certificate_validation.this : v.region == r && v.validation_record_fqdns == toset([aws_route53_record.certificate_validation.fqdn])])
+    )
+    error_message = "One validation record, owned once, that every region's certificate validation uses (a record per region would go with any one region)."
   }
 
   assert {
@@ -119,6 +122,17 @@ run "health_checks_and_records" {
       for s in jsondecode(aws_kms_key.alarms.policy).Statement : s.Principal == { Service = "cloudwatch.amazonaws.com" } && toset(s.Action) == toset(["kms:Decrypt", "kms:GenerateDataKey"])
     ])
     error_message = "CloudWatch may use the topic key."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_kms_key.alarms.policy).Statement : try(
+        s.Condition.StringEquals["aws:SourceAccount"] == var.account_id &&
+        s.Condition.ArnLike["aws:SourceArn"] == "arn:${var.partition}:cloudwatch:us-east-1:${var.account_id}:alarm:${var.name}-*",
+        false
+      ) if s.Principal == { Service = "cloudwatch.amazonaws.com" }
+    ])
+    error_message = "CloudWatch may use the topic key only for this account's alarms of this deployment (aws:SourceAccount, aws:SourceArn: confused deputy)."
   }
 }
 

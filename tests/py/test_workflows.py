@@ -385,3 +385,17 @@ def test_the_smoke_token_reaches_the_smoke_test():
     jobs = workflow("deploy.yml")["jobs"]
     for name in ("deploy-dev", "deploy-prod"):
         assert jobs[name]["secrets"] == {"SMOKE_TOKEN": "${{ secrets.SMOKE_TOKEN }}"}, name
+
+
+def test_deploy_credentials_outlast_the_apply_job():
+    """An apply whose credentials expire mid-run leaves the state lock behind: the session the apply job
+    asks for must outlast its timeout and stay within delivery/'s max_session_duration, which IAM enforces
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_AssumeRoleWithWebIdentity.html, DurationSeconds)."""
+    job = workflow("deploy-environment.yml")["jobs"]["apply"]
+    credentials = [s for s in steps(job) if s.get("uses", "").startswith(CREDENTIALS_ACTION + "@")]
+    assert len(credentials) == 1
+    session = int(credentials[0]["with"]["role-duration-seconds"])
+    with open(os.path.join(REPO, "delivery", "variables.tf"), encoding="utf-8") as f:
+        block = f.read().split('variable "max_session_duration"', 1)[1]
+    max_session = int(re.search(r"default\s*=\s*(\d+)", block).group(1))
+    assert job["timeout-minutes"] * 60 < session <= max_session

@@ -27,18 +27,35 @@ resource "aws_acm_certificate" "this" {
   }
 }
 
-# Keyed by region (known at plan time) and looked up by the known domain name:
-# domain_validation_options itself is unknown until the certificate exists.
-# ACM issues the same CNAME for a name in every region, hence allow_overwrite.
-resource "aws_route53_record" "validation" {
-  for_each = var.regions
+# ACM returns the same validation CNAME for a name in every region (it derives
+# it from the account and the name), so one record serves every certificate and
+# is owned once: a record per region would be deleted with any one region while
+# the others still need it to renew. It reads the alphabetically first region's
+# certificate; when that region goes, the next one's gives the same values, so
+# the record stays. Looked up by the known domain name: domain_validation_options
+# itself is unknown until the certificate exists.
+# https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html
+locals {
+  validation_option = { for o in aws_acm_certificate.this[sort(keys(var.regions))[0]].domain_validation_options : o.domain_name => o }[var.domain_name]
+}
 
+resource "aws_route53_record" "certificate_validation" {
   zone_id         = data.aws_route53_zone.this.zone_id
-  name            = { for o in aws_acm_certificate.this[each.key].domain_validation_options : o.domain_name => o.resource_record_name }[var.domain_name]
-  type            = { for o in aws_acm_certificate.this[each.key].domain_validation_options : o.domain_name => o.resource_record_type }[var.domain_name]
-  records         = [{ for o in aws_acm_certificate.this[each.key].domain_validation_options : o.domain_name => o.resource_record_value }[var.domain_name]]
+  name            = local.validation_option.resource_record_name
+  type            = local.validation_option.resource_record_type
+  records         = [local.validation_option.resource_record_value]
   ttl             = 300
   allow_overwrite = true
+}
+
+# The per-region records of earlier versions were all the same record: forget
+# them without deleting it (certificate_validation takes it over by UPSERT).
+removed {
+  from = aws_route53_record.validation
+
+  lifecycle {
+    destroy = false
+  }
 }
 
 resource "aws_acm_certificate_validation" "this" {
@@ -46,7 +63,7 @@ resource "aws_acm_certificate_validation" "this" {
 
   region                  = each.key
   certificate_arn         = aws_acm_certificate.this[each.key].arn
-  validation_record_fqdns = [aws_route53_record.validation[each.key].fqdn]
+  validation_record_fqdns = [aws_route53_record.certificate_validation.fqdn]
 }
 
 resource "aws_apigatewayv2_domain_name" "this" {
@@ -130,11 +147,17 @@ resource "aws_kms_key" "alarms" {
         Resource  = "*"
       },
       {
+        # Only this account's health-check alarms of this deployment (confused deputy:
+        # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
         Sid       = "CloudWatchAlarmsToSns"
         Effect    = "Allow"
         Principal = { Service = "cloudwatch.amazonaws.com" }
         Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
         Resource  = "*"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = var.account_id }
+          ArnLike      = { "aws:SourceArn" = "arn:${var.partition}:cloudwatch:${local.metrics_region}:${var.account_id}:alarm:${var.name}-*" }
+        }
       },
     ]
   })
