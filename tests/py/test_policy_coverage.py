@@ -124,6 +124,10 @@ def variables(resource: dict, siblings: list[dict]) -> dict:
     )
     if buckets:
         out["bucket"] = buckets[0]
+    if "function_name" in out:
+        # A qualifier (an alias) narrows the ARN; without one the call names the function itself.
+        qualifier = values.get("qualifier")
+        out["qualified_function_name"] = out["function_name"] + (f":{qualifier}" if qualifier else "")
     return out
 
 
