@@ -41,8 +41,9 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
 };
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::Client;
 use aws_smithy_http_client::tls;
 
@@ -262,28 +263,37 @@ impl DynamoStore {
         item
     }
 
-    /// Puts `record` unless an item with its key exists. `Ok(false)` when it does.
-    async fn put_record_if_absent(&self, record: &Record) -> Result<bool, StoreError> {
+    /// Puts `record` unless an item with its key exists; `AlreadyThere` with
+    /// that item's record when one does.
+    async fn put_record_if_absent(&self, record: &Record) -> Result<Written, StoreError> {
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(self.record_item(record)))
             .condition_expression(NOT_EXISTS)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(true),
-            Err(err) if err.code() == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(err) => Err(classify(err)),
+            Ok(_) => Ok(Written::Stored),
+            Err(err) => match existing_item(err)? {
+                Some(item) => Ok(Written::AlreadyThere(item_to_record(&item)?)),
+                None => Err(missing_old_item()),
+            },
         }
     }
 
+    /// A record id is fresh, so an item already at its key is this write's
+    /// own first attempt whose answer was lost (see `existing_item`): same id,
+    /// same attributes. Anything else is a genuine collision.
     async fn put_record(&self, record: Record) -> Result<PutOutcome, StoreError> {
-        if self.put_record_if_absent(&record).await? {
-            Ok(PutOutcome::Created(record))
-        } else {
-            Err(StoreError::id_taken(record.id))
+        match self.put_record_if_absent(&record).await? {
+            Written::Stored => Ok(PutOutcome::Created(record)),
+            Written::AlreadyThere(existing) if existing == record => {
+                Ok(PutOutcome::Created(record))
+            }
+            Written::AlreadyThere(_) => Err(StoreError::id_taken(record.id)),
         }
     }
 
@@ -295,6 +305,11 @@ impl DynamoStore {
     /// all (a transaction would cost four), and only single-item conditions,
     /// which a multi-region strongly consistent table serialises across
     /// regions.
+    ///
+    /// The failed condition returns the entry that holds the key
+    /// (`ALL_OLD`), so no second read is needed: an entry naming this
+    /// request's record id is this request's own claim, committed by an
+    /// attempt whose answer was lost, and the write is still `Created`.
     async fn put_idempotent(
         &self,
         record: Record,
@@ -314,51 +329,27 @@ impl DynamoStore {
             // An expired entry that TTL has not deleted yet no longer counts.
             .condition_expression("attribute_not_exists(pk) OR expiresAt < :now")
             .expression_attribute_values(":now", n(record.epoch_seconds()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         let outcome = match result {
             Ok(_) => PutOutcome::Created(record),
-            Err(err) if err.code() == Some("ConditionalCheckFailedException") => {
-                let first = self
-                    .read_idempotency_entry(&entry_pk)
-                    .await?
-                    .ok_or_else(|| {
-                        // Expired and deleted between the two calls: the client may retry.
-                        StoreError::Unavailable("idempotency entry expired while being read".into())
-                    })?;
-                PutOutcome::Replayed(first)
+            Err(err) => {
+                let entry = existing_item(err)?.ok_or_else(missing_old_item)?;
+                let first = entry_to_record(&entry)?;
+                if first == record {
+                    PutOutcome::Created(record)
+                } else {
+                    PutOutcome::Replayed(first)
+                }
             }
-            Err(err) => return Err(classify(err)),
         };
         let (PutOutcome::Created(record) | PutOutcome::Replayed(record)) = &outcome;
-        // Present already when this is a replay of a completed write, or a
-        // concurrent retry got there first: the same record either way.
+        // Present already when this is a replay of a completed write, a lost
+        // answer's first attempt, or a concurrent retry got there first: the
+        // same record in every case.
         self.put_record_if_absent(record).await?;
         Ok(outcome)
-    }
-
-    async fn read_idempotency_entry(&self, entry_pk: &str) -> Result<Option<Record>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, s(entry_pk.to_owned()))
-            .key(SK, s(IDEMPOTENCY_SK.to_owned()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        let Some(item) = output.item else {
-            return Ok(None);
-        };
-        let record = Record {
-            id: get_s(&item, "recordId")
-                .and_then(RecordId::parse_canonical)
-                .ok_or_else(malformed)?,
-            epoch_millis: get_n(&item, "epochMillis").ok_or_else(malformed)?,
-            region: get_s(&item, "region").ok_or_else(malformed)?.to_owned(),
-        };
-        Ok(Some(record))
     }
 
     async fn list_records(
@@ -484,6 +475,54 @@ async fn query_shard(
             return Ok(records);
         }
     }
+}
+
+/// What a conditional put of a record found.
+enum Written {
+    Stored,
+    /// An item already had the key: the record it holds.
+    AlreadyThere(Record),
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+/// The item that failed a conditional put's condition, or the failure.
+///
+/// Why a put can fail its condition against its own write: the SDK's
+/// standard retry repeats an attempt whose answer never arrived (connection
+/// closed, attempt timeout) or was a 5xx, although DynamoDB may have
+/// committed it ("Retry behavior", AWS SDKs and Tools Reference Guide:
+/// https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html;
+/// "Error handling with DynamoDB":
+/// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html).
+/// `ReturnValuesOnConditionCheckFailure = ALL_OLD` makes the failure carry
+/// the item that is there, at no read cost (PutItem API reference:
+/// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValuesOnConditionCheckFailure),
+/// so the caller can recognise its own write.
+fn existing_item(err: SdkError<PutItemError, HttpResponse>) -> Result<Option<Item>, StoreError> {
+    if let SdkError::ServiceError(ctx) = &err {
+        if let PutItemError::ConditionalCheckFailedException(failed) = ctx.err() {
+            return Ok(failed.item.clone());
+        }
+    }
+    Err(classify(err))
+}
+
+/// A condition on `attribute_not_exists(pk)` fails only when an item exists,
+/// and `ALL_OLD` returns it: without it this is not the DynamoDB API.
+fn missing_old_item() -> StoreError {
+    StoreError::Internal("conditional check failed without the existing item".into())
+}
+
+/// The first record an idempotency entry holds.
+fn entry_to_record(item: &Item) -> Result<Record, StoreError> {
+    Ok(Record {
+        id: get_s(item, "recordId")
+            .and_then(RecordId::parse_canonical)
+            .ok_or_else(malformed)?,
+        epoch_millis: get_n(item, "epochMillis").ok_or_else(malformed)?,
+        region: get_s(item, "region").ok_or_else(malformed)?.to_owned(),
+    })
 }
 
 fn item_to_record(item: &HashMap<String, AttributeValue>) -> Result<Record, StoreError> {
