@@ -292,6 +292,7 @@ async fn browsers_get_an_escaped_html_table_with_a_next_link() {
         Some("text/html; charset=utf-8")
     );
     assert!(answer.header("content-security-policy").is_some());
+    assert_eq!(answer.header("vary"), Some("accept"), "caches key on Accept");
     assert_eq!(answer.body.matches("<tr><td>").count(), 2);
     assert!(answer.body.contains("&lt;b&gt;eu&lt;/b&gt;"));
     assert!(answer.body.contains("&lt;script&gt;x&lt;/script&gt;"));
@@ -317,6 +318,7 @@ async fn browsers_get_an_escaped_html_table_with_a_next_link() {
             Some("application/json"),
             "{accept}"
         );
+        assert_eq!(answer.header("vary"), Some("accept"), "{accept}");
     }
 }
 
@@ -329,6 +331,16 @@ async fn health_is_200_when_ok_and_503_with_the_reason_otherwise() {
         answer.json(),
         serde_json::json!({"status": "ok", "region": REGION, "checks": {"store": "ok"}})
     );
+
+    // A throttled store answers: the region stays in service.
+    let throttled = app_on(Arc::new(FaultStore::failing(StoreError::Throttled)), REGION, &[]);
+    let answer = call(&throttled, event("GET", "/health")).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"status": "ok", "region": REGION, "checks": {"store": "throttled"}})
+    );
+    assert_eq!(answer.header("retry-after"), None);
 
     let drained = app_on(
         Arc::new(MemoryStore::default()),
@@ -505,6 +517,10 @@ async fn cors_headers_only_when_configured() {
     assert_eq!(
         answer.header("access-control-allow-origin"),
         Some("https://example.org")
+    );
+    assert_eq!(
+        answer.header("access-control-expose-headers"),
+        Some("x-epochstore-region, idempotent-replayed, retry-after")
     );
 }
 

@@ -73,7 +73,8 @@ pub async fn get_epoch_store(
         .headers()
         .get("accept")
         .and_then(|v| v.to_str().ok());
-    if prefers_html(accept) {
+    // The same URL answers JSON or HTML by `Accept`: caches must key on it.
+    let mut response = if prefers_html(accept) {
         let mut response = with_content_type(
             StatusCode::OK,
             Body::Text(html::page(&body, query.limit)),
@@ -84,9 +85,12 @@ pub async fn get_epoch_store(
             "content-security-policy",
             "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
         );
-        return Ok(response);
-    }
-    Ok(json(StatusCode::OK, &body))
+        response
+    } else {
+        json(StatusCode::OK, &body)
+    };
+    set_header(&mut response, "vary", "accept");
+    Ok(response)
 }
 
 #[derive(Serialize)]
@@ -107,26 +111,31 @@ struct Checks {
 /// bounded read of a single key, skipped altogether when `STATUS=fail`.
 pub async fn health(store: &dyn Store, region: &str, status: Status) -> Response<Body> {
     let failure = match status {
-        Status::Fail => Some((
+        Status::Fail => Err((
             "skipped",
             "status_fail",
             "STATUS=fail: this region is drained for a failover drill",
         )),
         Status::Ok => match store.probe().await {
-            Ok(()) => None,
-            Err(StoreError::Timeout) => Some((
-                "timeout",
-                "store_timeout",
-                "the store did not answer in time",
-            )),
-            Err(StoreError::Throttled) => Some((
-                "throttled",
-                "store_throttled",
-                "the store is throttling requests",
-            )),
+            Ok(()) => Ok("ok"),
+            // A throttled store answers: the region stays in service, since
+            // moving traffic to a replica that receives every write anyway
+            // does not relieve it (README, the /health table).
+            Err(StoreError::Throttled) => {
+                tracing::warn!("health probe throttled; the region stays in service");
+                Ok("throttled")
+            }
+            Err(StoreError::Timeout) => {
+                tracing::warn!("health probe timed out");
+                Err((
+                    "timeout",
+                    "store_timeout",
+                    "the store did not answer in time",
+                ))
+            }
             Err(err) => {
                 tracing::warn!(error = %err, "health probe failed");
-                Some((
+                Err((
                     "unreachable",
                     "store_unreachable",
                     "the store is unreachable",
@@ -135,8 +144,8 @@ pub async fn health(store: &dyn Store, region: &str, status: Status) -> Response
         },
     };
     let (status, store, error) = match failure {
-        None => (StatusCode::OK, "ok", None),
-        Some((store, code, message)) => (
+        Ok(store) => (StatusCode::OK, store, None),
+        Err((store, code, message)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             store,
             Some(serde_json::json!({"code": code, "message": message})),
