@@ -91,6 +91,38 @@ async fn an_idempotent_retry_returns_the_first_record_with_200_and_writes_nothin
     assert_eq!(store.len(), 2);
 }
 
+/// A write as API Gateway passes it behind its JWT authorizer: the validated
+/// claims in `requestContext.authorizer.jwt.claims`.
+fn post_with_claims(key: &str, subject: &str) -> lambda_http::Request {
+    let mut json = event("POST", "/storeEpochTime")
+        .header("idempotency-key", key)
+        .to_json();
+    json["requestContext"]["authorizer"] = serde_json::json!({
+        "jwt": {"claims": {"sub": subject, "iss": "https://issuer.example"}, "scopes": null}
+    });
+    lambda_http::request::from_str(&json.to_string()).expect("valid HTTP API event")
+}
+
+#[tokio::test]
+async fn behind_a_jwt_idempotency_keys_are_scoped_by_the_token_subject() {
+    let (app, store) = memory_app();
+    let alice = answer(app.handle(post_with_claims("order-1", "alice")).await);
+    let bob = answer(app.handle(post_with_claims("order-1", "bob")).await);
+    assert_eq!((alice.status, bob.status), (201, 201));
+    assert_ne!(alice.json()["id"], bob.json()["id"], "two subjects, two records");
+    let alice_again = answer(app.handle(post_with_claims("order-1", "alice")).await);
+    assert_eq!(alice_again.status, 200);
+    assert_eq!(alice_again.json(), alice.json());
+    // Without a token the key is not scoped: it meets neither subject's.
+    let anonymous = call(
+        &app,
+        event("POST", "/storeEpochTime").header("idempotency-key", "order-1"),
+    )
+    .await;
+    assert_eq!(anonymous.status, 201);
+    assert_eq!(store.len(), 3);
+}
+
 #[tokio::test]
 async fn invalid_idempotency_keys_are_400_and_store_nothing() {
     let (app, store) = memory_app();

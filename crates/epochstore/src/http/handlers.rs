@@ -4,7 +4,8 @@
 
 use chrono::Utc;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 
 use super::html;
@@ -44,12 +45,34 @@ fn idempotency_key(request: &Request) -> Result<Option<IdempotencyKey>, ApiError
     if values.next().is_some() {
         return Err(ApiError::InvalidIdempotencyKey);
     }
-    value
+    let key = value
         .to_str()
         .ok()
         .and_then(IdempotencyKey::parse)
-        .map(Some)
-        .ok_or(ApiError::InvalidIdempotencyKey)
+        .ok_or(ApiError::InvalidIdempotencyKey)?;
+    Ok(Some(match jwt_subject(request) {
+        Some(subject) => key.scoped_to(subject),
+        None => key,
+    }))
+}
+
+/// The validated token's subject when the route needs a JWT: API Gateway's
+/// JWT authorizer passes the claims in `requestContext.authorizer.jwt.claims`
+/// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html).
+/// Keys are then per caller, so one caller cannot claim a key another will
+/// use and be answered with its record.
+fn jwt_subject(request: &Request) -> Option<&str> {
+    let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else {
+        return None;
+    };
+    context
+        .authorizer
+        .as_ref()?
+        .jwt
+        .as_ref()?
+        .claims
+        .get("sub")
+        .map(String::as_str)
 }
 
 /// `GET /getEpochStore`: newest records first, as JSON or, for a browser, an
