@@ -35,13 +35,24 @@ impl MemoryStore {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Applies a write that another region accepted, unconditionally and last
-    /// writer wins, as global-table replication does.
+    /// Applies a write that another region accepted, unconditionally, as
+    /// global-table replication does. Two regions that claimed the same
+    /// idempotency key within the lag hold different entries for it; like a
+    /// global table, each replica keeps the entry of the last writer (the
+    /// later write time, then the greater record id: a total order every
+    /// replica computes alike), so all converge on the same first record.
+    /// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html
     pub fn apply_replicated(&self, record: Record, key: Option<IdempotencyKey>) {
         let expiry = self.settings.idempotency_expiry(&record);
         let mut state = self.state();
         if let Some(key) = key {
-            state.keys.insert(key, (record.clone(), expiry));
+            let newer = state
+                .keys
+                .get(&key)
+                .is_none_or(|(held, _)| last_writer(held, &record) == &record);
+            if newer {
+                state.keys.insert(key, (record.clone(), expiry));
+            }
         }
         state.records.insert(record.id, record);
     }
@@ -90,6 +101,16 @@ impl MemoryStore {
             .map(|(_, r)| r.clone())
             .collect();
         Page::from_overfetch(items, limit)
+    }
+}
+
+/// Of two writes of the same item, the one a global table keeps: the later
+/// write time, ties broken by the greater record id.
+fn last_writer<'a>(a: &'a Record, b: &'a Record) -> &'a Record {
+    if (b.epoch_millis, b.id) > (a.epoch_millis, a.id) {
+        b
+    } else {
+        a
     }
 }
 
