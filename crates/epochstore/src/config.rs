@@ -120,6 +120,19 @@ impl Config {
                 probe_timeout: millis("HEALTH_PROBE_TIMEOUT_MS", 1_000)?,
             },
         };
+        // A replay re-puts the first record from its idempotency entry: an
+        // entry that outlived the record's retention would bring it back
+        // already expired.
+        if config
+            .retention
+            .is_some_and(|retention| config.idempotency_ttl > retention)
+        {
+            return Err(ConfigError(format!(
+                "IDEMPOTENCY_TTL_HOURS ({} h) must not exceed RETENTION_DAYS ({} days): a replay would bring back an expired record",
+                config.idempotency_ttl.as_secs() / 3_600,
+                retention_days
+            )));
+        }
         Ok(config)
     }
 }
@@ -208,6 +221,15 @@ mod tests {
                     ("CONSISTENT_READS", "yes"),
                 ],
                 "CONSISTENT_READS",
+            ),
+            (
+                &[
+                    ("TABLE_NAME", "tab"),
+                    ("AWS_REGION", "r"),
+                    ("RETENTION_DAYS", "1"),
+                    ("IDEMPOTENCY_TTL_HOURS", "25"),
+                ],
+                "must not exceed RETENTION_DAYS",
             ),
         ];
         for (pairs, expected) in cases {

@@ -182,8 +182,11 @@ async fn puts_are_conditional_and_lists_are_newest_first_across_pages() {
     let store = fx.store(&[]);
     let written = fill(&store, 25, "eu-west-3").await;
 
-    // Writing an existing id again is refused, never a silent overwrite.
-    let again = store.put(written[3].clone(), None).await;
+    // Writing an existing id with other attributes is refused, never a
+    // silent overwrite: a genuine collision.
+    let mut collision = written[3].clone();
+    collision.epoch_millis += 1;
+    let again = store.put(collision, None).await;
     assert!(matches!(again, Err(StoreError::Internal(_))), "{again:?}");
     assert_eq!(fx.item_count().await, 25);
 
@@ -383,6 +386,62 @@ async fn a_retry_completes_a_first_attempt_that_stopped_after_claiming_its_key()
         .await;
     assert_eq!(again, Ok(PutOutcome::Replayed(first)));
     assert_eq!(fx.item_count().await, 2, "one entry and one record");
+}
+
+/// What the SDK's retry of a committed attempt whose answer was lost sends:
+/// the same conditional put again. It fails its condition against its own
+/// write, which the store recognises (ALL_OLD) as done.
+#[tokio::test]
+async fn a_repeated_put_of_the_same_write_is_its_own_success_not_a_collision() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "own-write").await;
+    let store = fx.store(&[]);
+    let record = Record::new(chrono::Utc::now(), "eu-west-3");
+    for _ in 0..2 {
+        let outcome = store.put(record.clone(), None).await;
+        assert_eq!(outcome, Ok(PutOutcome::Created(record.clone())));
+    }
+    assert_eq!(fx.item_count().await, 1);
+
+    let key = IdempotencyKey::parse("own-claim").expect("key");
+    let keyed = Record::new(chrono::Utc::now(), "eu-west-3");
+    for _ in 0..2 {
+        let outcome = store.put(keyed.clone(), Some(key.clone())).await;
+        assert_eq!(outcome, Ok(PutOutcome::Created(keyed.clone())), "own claim");
+    }
+    let other = Record::new(chrono::Utc::now(), "eu-west-3");
+    let replay = store.put(other, Some(key)).await;
+    assert_eq!(replay, Ok(PutOutcome::Replayed(keyed)), "another request's claim");
+    assert_eq!(fx.item_count().await, 3, "two records and one entry");
+}
+
+#[tokio::test]
+async fn listings_never_show_a_record_past_its_retention() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "expired").await;
+    let store = fx.store(&[("RETENTION_DAYS", "1")]);
+    let now = chrono::Utc::now();
+    // Expired a day ago; moto, like DynamoDB's TTL for days, still holds it.
+    let mut expired = Vec::new();
+    for i in 0..5 {
+        let old = Record::new(now - chrono::Duration::days(2) + chrono::Duration::milliseconds(i), "eu-west-3");
+        store.put(old.clone(), None).await.expect("put");
+        expired.push(old);
+    }
+    let fresh = fill(&store, 3, "eu-west-3").await;
+    assert_eq!(fx.item_count().await, 8);
+    // Newest first: the fresh records, then (hidden) the expired ones; a
+    // page of 2 must read past the filter and still end.
+    let (seen, _) = walk_pages(&store, "2").await;
+    let mut expected: Vec<_> = fresh.iter().map(|r| r.id).collect();
+    expected.reverse();
+    assert_eq!(seen, expected);
+    let before_fresh = store
+        .list(PageLimit::DEFAULT, Some(fresh[0].id))
+        .await
+        .expect("list");
+    assert_eq!(before_fresh.items, Vec::<Record>::new());
+    assert_eq!(before_fresh.next, None);
 }
 
 #[tokio::test]

@@ -358,6 +358,7 @@ impl DynamoStore {
         before: Option<RecordId>,
     ) -> Result<Page, StoreError> {
         let want = limit.get() + 1;
+        let now = chrono::Utc::now().timestamp();
         let mut items = Vec::with_capacity(want);
         if self.settings.write_shards <= 1 {
             items = query_shard(
@@ -367,6 +368,7 @@ impl DynamoStore {
                 want,
                 before,
                 self.settings.consistent_reads,
+                now,
             )
             .await?;
         } else {
@@ -379,6 +381,7 @@ impl DynamoStore {
                     want,
                     before,
                     self.settings.consistent_reads,
+                    now,
                 ));
             }
             while let Some(joined) = shards.join_next().await {
@@ -437,7 +440,8 @@ impl Store for DynamoStore {
     }
 }
 
-/// Newest-first records of one shard older than `before`, at most `want`.
+/// Newest-first records of one shard older than `before` and not expired at
+/// `now` (Unix seconds), at most `want`.
 async fn query_shard(
     client: Client,
     table: String,
@@ -445,6 +449,7 @@ async fn query_shard(
     want: usize,
     before: Option<RecordId>,
     consistent: bool,
+    now: i64,
 ) -> Result<Vec<Record>, StoreError> {
     let mut records = Vec::with_capacity(want);
     let mut start = None;
@@ -454,6 +459,13 @@ async fn query_shard(
             .query()
             .table_name(&table)
             .expression_attribute_values(":pk", s(pk.clone()))
+            // TTL deletes an expired item within days, not at its expiry
+            // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html):
+            // a listing never shows one. `Limit` counts the items read before
+            // this filter, so a short page with a `LastEvaluatedKey` only
+            // means "read on" (the loop below).
+            .filter_expression("attribute_not_exists(expiresAt) OR expiresAt >= :now")
+            .expression_attribute_values(":now", n(now))
             .scan_index_forward(false)
             .consistent_read(consistent)
             .limit(remaining)

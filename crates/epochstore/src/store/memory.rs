@@ -89,7 +89,9 @@ impl MemoryStore {
         Ok(PutOutcome::Created(record))
     }
 
-    fn list_now(&self, limit: PageLimit, before: Option<RecordId>) -> Page {
+    /// Like the DynamoDB store, a listing never shows a record past its
+    /// retention (DynamoDB's TTL would delete it within days).
+    fn list_now(&self, limit: PageLimit, before: Option<RecordId>, now: i64) -> Page {
         let state = self.state();
         let older = match before {
             Some(before) => state.records.range(..before),
@@ -97,6 +99,7 @@ impl MemoryStore {
         };
         let items = older
             .rev()
+            .filter(|(_, r)| self.settings.record_expiry(r).is_none_or(|e| e >= now))
             .take(limit.get() + 1)
             .map(|(_, r)| r.clone())
             .collect();
@@ -121,11 +124,51 @@ impl Store for MemoryStore {
     }
 
     fn list(&self, limit: PageLimit, before: Option<RecordId>) -> StoreFuture<'_, Page> {
-        let page = self.list_now(limit, before);
+        let page = self.list_now(limit, before, chrono::Utc::now().timestamp());
         Box::pin(async move { Ok(page) })
     }
 
     fn probe(&self) -> StoreFuture<'_, ()> {
         Box::pin(async { Ok(()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn listings_never_show_a_record_past_its_retention() {
+        let store = MemoryStore::new(StoreSettings {
+            retention: Some(Duration::from_secs(86_400)),
+            ..StoreSettings::default()
+        });
+        let now = chrono::Utc::now();
+        let expired = Record::new(now - chrono::Duration::days(2), "r");
+        let fresh = Record::new(now, "r");
+        for record in [&expired, &fresh] {
+            assert!(store.put(record.clone(), None).await.is_ok());
+        }
+        let limit = PageLimit::DEFAULT;
+        let page = store.list(limit, None).await;
+        assert_eq!(page, Ok(Page { items: vec![fresh.clone()], next: None }));
+        let older = store.list(limit, Some(fresh.id)).await;
+        assert_eq!(older, Ok(Page::default()));
+        assert_eq!(store.len(), 2, "kept, as TTL keeps it for a while, but not listed");
+    }
+
+    #[test]
+    fn a_replicated_entry_replaces_an_older_one_only() {
+        let store = MemoryStore::default();
+        let key = IdempotencyKey::parse("k");
+        let now = chrono::Utc::now();
+        let older = Record::new(now, "a");
+        let newer = Record::new(now + chrono::Duration::milliseconds(1), "b");
+        store.apply_replicated(newer.clone(), key.clone());
+        store.apply_replicated(older, key.clone());
+        let replay = store.put_now(Record::new(now, "c"), key);
+        assert_eq!(replay, Ok(PutOutcome::Replayed(newer)));
     }
 }
