@@ -49,6 +49,7 @@ use aws_smithy_http_client::tls;
 
 use super::contract::{Page, PutOutcome, Store, StoreError, StoreFuture};
 use super::settings::{SdkSettings, StoreSettings};
+use super::shard_mark::ShardMark;
 use crate::domain::{IdempotencyKey, PageLimit, Record, RecordId};
 
 const PK: &str = "pk";
@@ -60,6 +61,8 @@ const NOT_EXISTS: &str = "attribute_not_exists(pk)";
 /// The item the health probe reads; it need not exist (a miss costs the same
 /// half read unit and still proves the table answers).
 const PROBE_PK: &str = "health#probe";
+/// The item holding the write-shard high-water mark (`shards` N).
+const SHARD_MARK_PK: &str = "meta#shards";
 
 /// Attribute name, type and role of the table's key: the same literals as the
 /// Terraform `aws_dynamodb_table` (a test keeps them equal).
@@ -229,6 +232,7 @@ pub struct DynamoStore {
     table: String,
     settings: StoreSettings,
     probe_timeout: Duration,
+    shard_mark: ShardMark,
 }
 
 impl DynamoStore {
@@ -243,7 +247,78 @@ impl DynamoStore {
             table,
             settings,
             probe_timeout,
+            shard_mark: ShardMark::default(),
         }
+    }
+
+    /// Raises the table's shard high-water mark to `WRITE_SHARDS` before
+    /// this process's first write, so that no listing, whatever its own
+    /// `WRITE_SHARDS`, misses a shard records went to. A conditional
+    /// `UpdateItem` that only ever raises it; a failed condition means the
+    /// mark is already as high. Until it succeeds nothing is written.
+    async fn raise_shard_mark(&self) -> Result<(), StoreError> {
+        if self.settings.write_shards <= 1 || self.shard_mark.is_raised() {
+            return Ok(());
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(SHARD_MARK_PK.to_owned()))
+            .key(SK, s(SHARD_MARK_PK.to_owned()))
+            .update_expression("SET shards = :n")
+            .condition_expression("attribute_not_exists(shards) OR shards < :n")
+            .expression_attribute_values(":n", n(i64::from(self.settings.write_shards)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => {}
+            Err(err) if err.code() == Some("ConditionalCheckFailedException") => {}
+            Err(err) => return Err(classify(err)),
+        }
+        self.shard_mark.set_raised();
+        Ok(())
+    }
+
+    /// How many shards a listing reads: `WRITE_SHARDS`, or the table's mark
+    /// when higher (read at most once per `MARK_REFRESH`). A failed read
+    /// falls back to `WRITE_SHARDS`: a listing that may miss old shards
+    /// beats no listing, and the warning says so.
+    async fn listed_shards(&self) -> u16 {
+        let now = std::time::Instant::now();
+        let mark = match self.shard_mark.fresh(now) {
+            Some(mark) => mark,
+            None => match self.read_shard_mark().await {
+                Ok(mark) => {
+                    self.shard_mark.remember(mark, now);
+                    mark
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "shard mark unreadable; listing WRITE_SHARDS shards only");
+                    0
+                }
+            },
+        };
+        mark.max(self.settings.write_shards).max(1)
+    }
+
+    async fn read_shard_mark(&self) -> Result<u16, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(SHARD_MARK_PK.to_owned()))
+            .key(SK, s(SHARD_MARK_PK.to_owned()))
+            .consistent_read(self.settings.consistent_reads)
+            .send()
+            .await
+            .map_err(classify)?;
+        let Some(item) = output.item else {
+            return Ok(0);
+        };
+        get_n(&item, "shards")
+            .and_then(|mark| u16::try_from(mark).ok())
+            .ok_or_else(malformed)
     }
 
     fn record_pk(&self, id: RecordId) -> String {
@@ -360,7 +435,8 @@ impl DynamoStore {
         let want = limit.get() + 1;
         let now = chrono::Utc::now().timestamp();
         let mut items = Vec::with_capacity(want);
-        if self.settings.write_shards <= 1 {
+        let shards = self.listed_shards().await;
+        if shards <= 1 {
             items = query_shard(
                 self.client.clone(),
                 self.table.clone(),
@@ -373,7 +449,7 @@ impl DynamoStore {
             .await?;
         } else {
             let mut shards = tokio::task::JoinSet::new();
-            for shard in 0..self.settings.write_shards {
+            for shard in 0..shards {
                 shards.spawn(query_shard(
                     self.client.clone(),
                     self.table.clone(),
@@ -424,6 +500,7 @@ impl DynamoStore {
 impl Store for DynamoStore {
     fn put(&self, record: Record, key: Option<IdempotencyKey>) -> StoreFuture<'_, PutOutcome> {
         Box::pin(async move {
+            self.raise_shard_mark().await?;
             match key {
                 Some(key) => self.put_idempotent(record, key).await,
                 None => self.put_record(record).await,

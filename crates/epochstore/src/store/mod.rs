@@ -7,6 +7,7 @@ mod contract;
 mod dynamodb;
 mod memory;
 mod settings;
+mod shard_mark;
 
 pub use contract::{Page, PutOutcome, Store, StoreError, StoreFuture};
 pub use dynamodb::{create_table_if_missing, sdk_config, DynamoStore, KEY_SCHEMA};
