@@ -258,13 +258,10 @@ mod tests {
         let first = Record::new(chrono::Utc::now(), "a");
         let retry = Record::new(chrono::Utc::now(), "b");
         // Both writes start within the lag; the second waits for the first.
-        let (a, b) = tokio::join!(
-            stores[0].put(first.clone(), key.clone()),
-            async {
-                tokio::time::sleep(LAG / 4).await;
-                stores[1].put(retry, key.clone()).await
-            }
-        );
+        let (a, b) = tokio::join!(stores[0].put(first.clone(), key.clone()), async {
+            tokio::time::sleep(LAG / 4).await;
+            stores[1].put(retry, key.clone()).await
+        });
         assert_eq!(a.unwrap(), PutOutcome::Created(first.clone()));
         assert_eq!(b.unwrap(), PutOutcome::Replayed(first.clone()));
         for store in &stores {

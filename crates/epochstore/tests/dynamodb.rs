@@ -296,15 +296,38 @@ async fn write_shards_are_merged_on_read_in_order() {
         .filter_map(|i| i.get("pk").and_then(|v| v.as_s().ok()).cloned())
         .collect();
     assert!(
-        partitions.len() > 1,
+        partitions.len() > 2,
         "records spread over shards: {partitions:?}"
     );
-    assert!(partitions.iter().all(|p| p.starts_with("rec#")));
+    assert!(partitions
+        .iter()
+        .all(|p| p.starts_with("rec#") || p == "meta#shards"));
 
     let (seen, _) = walk_pages(&store, "7").await;
     let mut expected: Vec<_> = written.iter().map(|r| r.id).collect();
     expected.reverse();
     assert_eq!(seen, expected);
+
+    // Lowering WRITE_SHARDS (or a region still on a lower value during a
+    // rollout) hides nothing: listings cover the table's high-water mark.
+    for lower in ["2", "1"] {
+        let (seen, _) = walk_pages(&fx.store(&[("WRITE_SHARDS", lower)]), "7").await;
+        assert_eq!(seen, expected, "WRITE_SHARDS={lower}");
+    }
+    // A lower writer never lowers the mark.
+    fill(&fx.store(&[("WRITE_SHARDS", "2")]), 1, "eu-west-3").await;
+    let mark = fx
+        .client
+        .get_item()
+        .table_name("sharded")
+        .key("pk", AttributeValue::S("meta#shards".into()))
+        .key("sk", AttributeValue::S("meta#shards".into()))
+        .send()
+        .await
+        .expect("mark")
+        .item
+        .and_then(|i| i.get("shards").and_then(|v| v.as_n().ok()).cloned());
+    assert_eq!(mark.as_deref(), Some("4"));
 }
 
 #[tokio::test]
@@ -411,7 +434,11 @@ async fn a_repeated_put_of_the_same_write_is_its_own_success_not_a_collision() {
     }
     let other = Record::new(chrono::Utc::now(), "eu-west-3");
     let replay = store.put(other, Some(key)).await;
-    assert_eq!(replay, Ok(PutOutcome::Replayed(keyed)), "another request's claim");
+    assert_eq!(
+        replay,
+        Ok(PutOutcome::Replayed(keyed)),
+        "another request's claim"
+    );
     assert_eq!(fx.item_count().await, 3, "two records and one entry");
 }
 
@@ -424,7 +451,10 @@ async fn listings_never_show_a_record_past_its_retention() {
     // Expired a day ago; moto, like DynamoDB's TTL for days, still holds it.
     let mut expired = Vec::new();
     for i in 0..5 {
-        let old = Record::new(now - chrono::Duration::days(2) + chrono::Duration::milliseconds(i), "eu-west-3");
+        let old = Record::new(
+            now - chrono::Duration::days(2) + chrono::Duration::milliseconds(i),
+            "eu-west-3",
+        );
         store.put(old.clone(), None).await.expect("put");
         expired.push(old);
     }

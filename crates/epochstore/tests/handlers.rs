@@ -109,7 +109,11 @@ async fn behind_a_jwt_idempotency_keys_are_scoped_by_the_token_subject() {
     let alice = answer(app.handle(post_with_claims("order-1", "alice")).await);
     let bob = answer(app.handle(post_with_claims("order-1", "bob")).await);
     assert_eq!((alice.status, bob.status), (201, 201));
-    assert_ne!(alice.json()["id"], bob.json()["id"], "two subjects, two records");
+    assert_ne!(
+        alice.json()["id"],
+        bob.json()["id"],
+        "two subjects, two records"
+    );
     let alice_again = answer(app.handle(post_with_claims("order-1", "alice")).await);
     assert_eq!(alice_again.status, 200);
     assert_eq!(alice_again.json(), alice.json());
@@ -324,7 +328,11 @@ async fn browsers_get_an_escaped_html_table_with_a_next_link() {
         Some("text/html; charset=utf-8")
     );
     assert!(answer.header("content-security-policy").is_some());
-    assert_eq!(answer.header("vary"), Some("accept"), "caches key on Accept");
+    assert_eq!(
+        answer.header("vary"),
+        Some("accept"),
+        "caches key on Accept"
+    );
     assert_eq!(answer.body.matches("<tr><td>").count(), 2);
     assert!(answer.body.contains("&lt;b&gt;eu&lt;/b&gt;"));
     assert!(answer.body.contains("&lt;script&gt;x&lt;/script&gt;"));
@@ -365,7 +373,11 @@ async fn health_is_200_when_ok_and_503_with_the_reason_otherwise() {
     );
 
     // A throttled store answers: the region stays in service.
-    let throttled = app_on(Arc::new(FaultStore::failing(StoreError::Throttled)), REGION, &[]);
+    let throttled = app_on(
+        Arc::new(FaultStore::failing(StoreError::Throttled)),
+        REGION,
+        &[],
+    );
     let answer = call(&throttled, event("GET", "/health")).await;
     assert_eq!(answer.status, 200);
     assert_eq!(

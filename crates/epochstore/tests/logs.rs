@@ -128,11 +128,20 @@ async fn retryable_store_conditions_log_at_warn_and_only_internal_faults_at_erro
     let cases = [
         (StoreError::Throttled, 503, "WARN"),
         (StoreError::Timeout, 503, "WARN"),
-        (StoreError::Unavailable("connection reset".into()), 503, "WARN"),
-        (StoreError::Internal("ValidationException".into()), 500, "ERROR"),
+        (
+            StoreError::Unavailable("connection reset".into()),
+            503,
+            "WARN",
+        ),
+        (
+            StoreError::Internal("ValidationException".into()),
+            500,
+            "ERROR",
+        ),
     ];
     for (fault, status, level) in cases {
-        let lines = logged_lines_on(event("POST", "/storeEpochTime").request(), fault, status).await;
+        let lines =
+            logged_lines_on(event("POST", "/storeEpochTime").request(), fault, status).await;
         let (inner, _access) = store_failure_and_access(&lines);
         assert_eq!(inner["level"], level, "{inner}");
     }

@@ -39,11 +39,11 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
 };
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::Client;
 use aws_smithy_http_client::tls;
 
@@ -310,6 +310,12 @@ impl DynamoStore {
             .key(PK, s(SHARD_MARK_PK.to_owned()))
             .key(SK, s(SHARD_MARK_PK.to_owned()))
             .consistent_read(self.settings.consistent_reads)
+            // One attempt: a failure has its fallback, and a throttled table
+            // should not get the retries of this read on top of the Query's.
+            .customize()
+            .config_override(
+                aws_sdk_dynamodb::config::Builder::default().retry_config(RetryConfig::disabled()),
+            )
             .send()
             .await
             .map_err(classify)?;
@@ -435,8 +441,8 @@ impl DynamoStore {
         let want = limit.get() + 1;
         let now = chrono::Utc::now().timestamp();
         let mut items = Vec::with_capacity(want);
-        let shards = self.listed_shards().await;
-        if shards <= 1 {
+        let shard_count = self.listed_shards().await;
+        if shard_count <= 1 {
             items = query_shard(
                 self.client.clone(),
                 self.table.clone(),
@@ -449,7 +455,7 @@ impl DynamoStore {
             .await?;
         } else {
             let mut shards = tokio::task::JoinSet::new();
-            for shard in 0..shards {
+            for shard in 0..shard_count {
                 shards.spawn(query_shard(
                     self.client.clone(),
                     self.table.clone(),

@@ -153,10 +153,20 @@ mod tests {
         }
         let limit = PageLimit::DEFAULT;
         let page = store.list(limit, None).await;
-        assert_eq!(page, Ok(Page { items: vec![fresh.clone()], next: None }));
+        assert_eq!(
+            page,
+            Ok(Page {
+                items: vec![fresh.clone()],
+                next: None
+            })
+        );
         let older = store.list(limit, Some(fresh.id)).await;
         assert_eq!(older, Ok(Page::default()));
-        assert_eq!(store.len(), 2, "kept, as TTL keeps it for a while, but not listed");
+        assert_eq!(
+            store.len(),
+            2,
+            "kept, as TTL keeps it for a while, but not listed"
+        );
     }
 
     #[test]
