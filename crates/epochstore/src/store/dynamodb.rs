@@ -6,7 +6,8 @@
 //! | item        | `pk` (S, partition)   | `sk` (S, sort)           | other attributes                         |
 //! |-------------|-----------------------|--------------------------|------------------------------------------|
 //! | record      | `rec#<shard>`         | record id (UUIDv7 text)  | `epochMillis` N, `region` S, `expiresAt` N? |
-//! | idempotency | `idem#<key>`          | `idem`                   | `recordId`, `epochMillis`, `region`, `expiresAt` |
+//! | idempotency | `idem#<key>[#<sub>]`  | `idem`                   | `recordId`, `epochMillis`, `region`, `expiresAt` |
+//! | shard mark  | `meta#shards`         | `meta#shards`            | `shards` N: the most shards any writer used |
 //!
 //! A page is one `Query` per shard on `pk = rec#<n> AND sk < :cursor`,
 //! newest first (`ScanIndexForward = false`) with `Limit = limit + 1`; the
@@ -20,13 +21,15 @@
 //! their own keys). An operator raises it by setting `WRITE_SHARDS`
 //! (Terraform `write_shards`) to N: records spread over N partition keys by
 //! their random id bits, the ceiling becomes N times higher and a page reads
-//! N × (limit + 1) items.
+//! N × (limit + 1) items. Listings read every shard ever written (the
+//! shard mark), so lowering `WRITE_SHARDS` hides nothing.
 //!
 //! Writes are conditional (`attribute_not_exists(pk)`): a record is never
 //! silently overwritten. A write with an idempotency key first claims the key
 //! with a conditional put of its entry, then puts the record, so a retry
 //! within the region finds the entry and returns the first record: exactly
-//! once. A global table with multi-region eventual consistency does not
+//! once, also when an answer is lost and the SDK's retry meets the write it
+//! repeats (see `existing_item`). A global table with multi-region eventual consistency does not
 //! serialise those conditions between regions: a retry that reaches the
 //! other region within the replication lag (typically under a second) can
 //! store a second record; see the README.

@@ -1,5 +1,5 @@
 //! The in-memory store: the embedded default for local runs and the fast
-//! store of handler tests, with the same semantics as DynamoDB's.
+//! store of handler tests, with the same contract as DynamoDB's (see `store`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -1,7 +1,8 @@
 //! The store behind the handlers: a trait with a DynamoDB implementation for
 //! the deployment and an in-memory one for tests and local runs. Both keep the
-//! same semantics: newest first, pagination by "records older than the
-//! cursor", conditional writes and idempotent retries.
+//! same contract: newest first, pagination by "records older than the
+//! cursor", conditional writes, idempotent retries, and no record past its
+//! retention in a listing. Lost answers and write shards concern DynamoDB only.
 
 mod contract;
 mod dynamodb;
