@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use epochstore::domain::{IdempotencyKey, PageLimit, Record, RecordId};
+use epochstore::http::{App, Route};
 use epochstore::lambda;
 use epochstore::store::{
     create_table_if_missing, sdk_config, DynamoStore, PutOutcome, Store, StoreError, KEY_SCHEMA,
@@ -621,4 +622,110 @@ async fn a_missing_table_is_503_not_500() {
     let answer = call(&app, event("GET", "/getEpochStore")).await;
     assert_eq!(answer.status, 503);
     assert_eq!(call(&app, event("GET", "/health")).await.status, 503);
+}
+
+/// Records the DynamoDB operation (`X-Amz-Target`) of every request sent.
+#[derive(Clone, Debug, Default)]
+struct Operations(Arc<std::sync::Mutex<HashSet<String>>>);
+
+impl aws_sdk_dynamodb::config::Intercept for Operations {
+    fn name(&self) -> &'static str {
+        "Operations"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        if let Some(target) = context.request().headers().get("x-amz-target") {
+            let operation = target.rsplit('.').next().unwrap_or(target);
+            self.0
+                .lock()
+                .unwrap()
+                .insert(format!("dynamodb:{operation}"));
+        }
+        Ok(())
+    }
+}
+
+/// The DynamoDB actions the region module grants `function`'s role
+/// (`locals.functions` in terraform/modules/region/main.tf).
+fn granted_actions(function: &str) -> HashSet<String> {
+    let main = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../terraform/modules/region/main.tf"),
+    )
+    .expect("region module");
+    let block = main
+        .split(&format!("\"{function}\" = {{"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("{function} not in locals.functions"));
+    let actions = block
+        .split("actions = [")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .expect("actions list");
+    actions
+        .split(',')
+        .map(|a| a.trim().trim_matches('"').to_owned())
+        .filter(|a| !a.is_empty())
+        .collect()
+}
+
+/// IAM denies any action a role lacks (AccessDeniedException), and moto does
+/// not check IAM: so every DynamoDB call each function makes on its paths
+/// (writes with and without a key, a replay, a raised shard mark; a listing;
+/// the probe) must be an action its Terraform role grants, and the role
+/// grants nothing the function does not call. Actions:
+/// https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
+#[tokio::test]
+async fn each_function_calls_exactly_the_dynamodb_actions_its_role_grants() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "iam-actions").await;
+    let cases = [
+        (
+            "store-epoch-time",
+            Route::StoreEpochTime,
+            vec![
+                event("POST", "/storeEpochTime"),
+                event("POST", "/storeEpochTime").header("idempotency-key", "iam"),
+                event("POST", "/storeEpochTime").header("idempotency-key", "iam"),
+            ],
+        ),
+        (
+            "get-epoch-store",
+            Route::GetEpochStore,
+            vec![event("GET", "/getEpochStore")],
+        ),
+        ("health-check", Route::Health, vec![event("GET", "/health")]),
+    ];
+    for (function, route, requests) in cases {
+        let operations = Operations::default();
+        let client = aws_sdk_dynamodb::Client::from_conf(
+            fx.client
+                .config()
+                .to_builder()
+                .interceptor(operations.clone())
+                .build(),
+        );
+        let config = config(
+            "eu-west-3",
+            &[("TABLE_NAME", "iam-actions"), ("WRITE_SHARDS", "2")],
+        );
+        let store = DynamoStore::new(
+            client,
+            "iam-actions".into(),
+            config.store_settings(),
+            Duration::from_millis(500),
+        );
+        let app = App::new(&config, Arc::new(store), vec![route]);
+        for request in requests {
+            let answer = call(&app, request).await;
+            assert!(answer.status < 300, "{function}: {}", answer.body);
+        }
+        let called = operations.0.lock().unwrap().clone();
+        assert_eq!(called, granted_actions(function), "{function}");
+    }
 }
