@@ -729,3 +729,24 @@ async fn each_function_calls_exactly_the_dynamodb_actions_its_role_grants() {
         assert_eq!(called, granted_actions(function), "{function}");
     }
 }
+
+/// Lambda stops an invocation at its timeout whatever the code is doing, so
+/// the SDK's operation timeout must end first for a slow store to be the
+/// function's JSON `503` rather than API Gateway's bare `500`: the Terraform
+/// refuses a `lambda_timeout` that leaves no room for it.
+#[test]
+fn terraform_refuses_a_lambda_timeout_below_the_sdk_operation_timeout() {
+    let terraform = terraform_sources();
+    let minimum: u64 = terraform
+        .split("var.lambda_timeout >= ")
+        .skip(1)
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .max()
+        .expect("a lambda_timeout lower bound in terraform/variables.tf");
+    let sdk = config("eu-west-3", &[]).sdk;
+    assert!(
+        Duration::from_secs(minimum) > sdk.operation_timeout,
+        "lambda_timeout >= {minimum} s leaves no room after the {:?} operation timeout",
+        sdk.operation_timeout
+    );
+}
