@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from fault_proxy import FaultProxy
-from test_runtime_e2e import Function, body, bootstraps  # noqa: F401  (bootstraps is a fixture)
+from test_runtime_e2e import body, bootstraps, functions  # noqa: F401  (bootstraps is a fixture)
 
 PUT, QUERY, GET = "PutItem", "Query", "GetItem"
 # Faults after which the write has committed, then the faults that refuse it.
@@ -50,17 +50,9 @@ def proxy(moto):
 
 @pytest.fixture
 def run(bootstraps, table, proxy):  # noqa: F811
-    started = []
-
-    def launch(function: str, **env):
-        environment = {"TABLE_NAME": table.name, "AWS_ENDPOINT_URL_DYNAMODB": proxy.endpoint, **ENV, **env}
-        f = Function(bootstraps[function], f"epochstore-{function}", environment)
-        started.append(f)
-        return f
-
-    yield launch
-    for f in started:
-        f.stop()
+    """Functions whose DynamoDB endpoint is the proxy."""
+    with functions(bootstraps, table.name, proxy.endpoint, **ENV) as launch:
+        yield launch
 
 
 def record_item(record: dict) -> dict:

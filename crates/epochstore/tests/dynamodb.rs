@@ -198,13 +198,34 @@ async fn puts_are_conditional_and_lists_are_newest_first_across_pages() {
     assert_eq!(seen, expected);
 }
 
-/// Records the JSON body of every request the client sends.
+/// Records every request the client sends: its DynamoDB action
+/// (`dynamodb:<X-Amz-Target operation>`) and its JSON body.
 #[derive(Clone, Debug, Default)]
-struct RequestBodies(Arc<std::sync::Mutex<Vec<String>>>);
+struct SentRequests(Arc<std::sync::Mutex<Vec<(String, String)>>>);
 
-impl aws_sdk_dynamodb::config::Intercept for RequestBodies {
+impl SentRequests {
+    fn bodies(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+
+    fn actions(&self) -> HashSet<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(a, _)| a.clone())
+            .collect()
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for SentRequests {
     fn name(&self) -> &'static str {
-        "RequestBodies"
+        "SentRequests"
     }
 
     fn read_before_transmit(
@@ -213,11 +234,11 @@ impl aws_sdk_dynamodb::config::Intercept for RequestBodies {
         _: &aws_sdk_dynamodb::config::RuntimeComponents,
         _: &mut aws_sdk_dynamodb::config::ConfigBag,
     ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
-        let body = context.request().body().bytes().unwrap_or_default();
-        self.0
-            .lock()
-            .unwrap()
-            .push(String::from_utf8_lossy(body).into_owned());
+        let request = context.request();
+        let target = request.headers().get("x-amz-target").unwrap_or_default();
+        let action = format!("dynamodb:{}", target.rsplit('.').next().unwrap_or(target));
+        let body = String::from_utf8_lossy(request.body().bytes().unwrap_or_default()).into_owned();
+        self.0.lock().unwrap().push((action, body));
         Ok(())
     }
 }
@@ -227,13 +248,13 @@ async fn consistent_reads_make_listing_and_probe_strongly_consistent() {
     let moto = Moto::start();
     for (setting, expected) in [("false", false), ("true", true)] {
         let fixture = fixture(&moto, &format!("consistent-reads-{setting}")).await;
-        let bodies = RequestBodies::default();
+        let sent = SentRequests::default();
         let client = aws_sdk_dynamodb::Client::from_conf(
             fixture
                 .client
                 .config()
                 .to_builder()
-                .interceptor(bodies.clone())
+                .interceptor(sent.clone())
                 .build(),
         );
         let config = config(
@@ -254,7 +275,7 @@ async fn consistent_reads_make_listing_and_probe_strongly_consistent() {
         assert_eq!(page.items.len(), stored.len());
         store.probe().await.unwrap();
 
-        let bodies = bodies.0.lock().unwrap().clone();
+        let bodies = sent.bodies();
         let reads: Vec<serde_json::Value> = bodies
             .iter()
             .map(|b| serde_json::from_str(b).unwrap())
@@ -624,32 +645,6 @@ async fn a_missing_table_is_503_not_500() {
     assert_eq!(call(&app, event("GET", "/health")).await.status, 503);
 }
 
-/// Records the DynamoDB operation (`X-Amz-Target`) of every request sent.
-#[derive(Clone, Debug, Default)]
-struct Operations(Arc<std::sync::Mutex<HashSet<String>>>);
-
-impl aws_sdk_dynamodb::config::Intercept for Operations {
-    fn name(&self) -> &'static str {
-        "Operations"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
-        _: &aws_sdk_dynamodb::config::RuntimeComponents,
-        _: &mut aws_sdk_dynamodb::config::ConfigBag,
-    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
-        if let Some(target) = context.request().headers().get("x-amz-target") {
-            let operation = target.rsplit('.').next().unwrap_or(target);
-            self.0
-                .lock()
-                .unwrap()
-                .insert(format!("dynamodb:{operation}"));
-        }
-        Ok(())
-    }
-}
-
 /// The DynamoDB actions the region module grants `function`'s role
 /// (`locals.functions` in terraform/modules/region/main.tf).
 fn granted_actions(function: &str) -> HashSet<String> {
@@ -702,12 +697,12 @@ async fn each_function_calls_exactly_the_dynamodb_actions_its_role_grants() {
         ("health-check", Route::Health, vec![event("GET", "/health")]),
     ];
     for (function, route, requests) in cases {
-        let operations = Operations::default();
+        let sent = SentRequests::default();
         let client = aws_sdk_dynamodb::Client::from_conf(
             fx.client
                 .config()
                 .to_builder()
-                .interceptor(operations.clone())
+                .interceptor(sent.clone())
                 .build(),
         );
         let config = config(
@@ -725,8 +720,7 @@ async fn each_function_calls_exactly_the_dynamodb_actions_its_role_grants() {
             let answer = call(&app, request).await;
             assert!(answer.status < 300, "{function}: {}", answer.body);
         }
-        let called = operations.0.lock().unwrap().clone();
-        assert_eq!(called, granted_actions(function), "{function}");
+        assert_eq!(sent.actions(), granted_actions(function), "{function}");
     }
 }
 
