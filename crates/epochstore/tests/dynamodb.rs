@@ -96,6 +96,26 @@ impl Fixture {
         )
     }
 
+    /// A store like `store`'s whose client records every request it sends.
+    fn recorded_store(&self, extra: &[(&str, &str)]) -> (DynamoStore, SentRequests) {
+        let sent = SentRequests::default();
+        let client = aws_sdk_dynamodb::Client::from_conf(
+            self.client
+                .config()
+                .to_builder()
+                .interceptor(sent.clone())
+                .build(),
+        );
+        let config = config("eu-west-3", extra);
+        let store = DynamoStore::new(
+            client,
+            self.table.clone(),
+            config.store_settings(),
+            Duration::from_millis(500),
+        );
+        (store, sent)
+    }
+
     async fn item_count(&self) -> usize {
         // A scan is fine in a test: it counts what the store really wrote.
         let out = self
@@ -248,25 +268,8 @@ async fn consistent_reads_make_listing_and_probe_strongly_consistent() {
     let moto = Moto::start();
     for (setting, expected) in [("false", false), ("true", true)] {
         let fixture = fixture(&moto, &format!("consistent-reads-{setting}")).await;
-        let sent = SentRequests::default();
-        let client = aws_sdk_dynamodb::Client::from_conf(
-            fixture
-                .client
-                .config()
-                .to_builder()
-                .interceptor(sent.clone())
-                .build(),
-        );
-        let config = config(
-            "eu-west-3",
-            &[("WRITE_SHARDS", "2"), ("CONSISTENT_READS", setting)],
-        );
-        let store = DynamoStore::new(
-            client,
-            fixture.table.clone(),
-            config.store_settings(),
-            Duration::from_millis(500),
-        );
+        let (store, sent) =
+            fixture.recorded_store(&[("WRITE_SHARDS", "2"), ("CONSISTENT_READS", setting)]);
         let stored = fill(&store, 3, "eu-west-3").await;
         let page = store
             .list(PageLimit::parse("10").unwrap(), None)
@@ -697,24 +700,8 @@ async fn each_function_calls_exactly_the_dynamodb_actions_its_role_grants() {
         ("health-check", Route::Health, vec![event("GET", "/health")]),
     ];
     for (function, route, requests) in cases {
-        let sent = SentRequests::default();
-        let client = aws_sdk_dynamodb::Client::from_conf(
-            fx.client
-                .config()
-                .to_builder()
-                .interceptor(sent.clone())
-                .build(),
-        );
-        let config = config(
-            "eu-west-3",
-            &[("TABLE_NAME", "iam-actions"), ("WRITE_SHARDS", "2")],
-        );
-        let store = DynamoStore::new(
-            client,
-            "iam-actions".into(),
-            config.store_settings(),
-            Duration::from_millis(500),
-        );
+        let (store, sent) = fx.recorded_store(&[("WRITE_SHARDS", "2")]);
+        let config = config("eu-west-3", &[("WRITE_SHARDS", "2")]);
         let app = App::new(&config, Arc::new(store), vec![route]);
         for request in requests {
             let answer = call(&app, request).await;
