@@ -49,7 +49,7 @@ class Fault:
 class FaultProxy:
     """Listens on 127.0.0.1 (a free port) and forwards to `upstream`."""
 
-    def __init__(self, upstream: str, delay_seconds: float = 1.5) -> None:
+    def __init__(self, upstream: str, delay_seconds: float) -> None:
         target = urlsplit(upstream)
         self.upstream = (target.hostname, target.port)
         self.delay_seconds = delay_seconds

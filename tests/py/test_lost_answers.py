@@ -17,9 +17,11 @@ PUT, QUERY, GET = "PutItem", "Query", "GetItem"
 # Faults after which the write has committed, then the faults that refuse it.
 LOST_ANSWERS = ("drop", "delay", "5xx")
 REFUSED = ("throttle", "throughput")
-# A small attempt timeout so the delayed answer arrives after the SDK gave
-# up on the attempt (the proxy holds it 1.5 s).
-ENV = {"DYNAMODB_ATTEMPT_TIMEOUT_MS": "300", "HEALTH_PROBE_TIMEOUT_MS": "300"}
+# The delayed answer arrives after the SDK gave up on the attempt: the proxy
+# holds it DELAY seconds, well past the attempt (and probe) timeout, which
+# stays long enough for moto's ordinary answers on a busy machine.
+ENV = {"DYNAMODB_ATTEMPT_TIMEOUT_MS": "1000", "HEALTH_PROBE_TIMEOUT_MS": "1000"}
+DELAY = 2.5
 
 
 @pytest.fixture
@@ -43,7 +45,7 @@ def table(moto):
 
 @pytest.fixture
 def proxy(moto):
-    p = FaultProxy(moto.endpoint)
+    p = FaultProxy(moto.endpoint, delay_seconds=DELAY)
     yield p
     p.close()
 
