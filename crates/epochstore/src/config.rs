@@ -94,7 +94,11 @@ impl Config {
             table_name,
             region,
             status,
-            write_shards: number("WRITE_SHARDS", 1, 1..=64)? as u16,
+            write_shards: number(
+                "WRITE_SHARDS",
+                1,
+                1..=u64::from(StoreSettings::MAX_WRITE_SHARDS),
+            )? as u16,
             retention: (retention_days > 0).then(|| Duration::from_secs(retention_days * 86_400)),
             idempotency_ttl: Duration::from_secs(
                 number("IDEMPOTENCY_TTL_HOURS", 24, 1..=720)? * 3_600,

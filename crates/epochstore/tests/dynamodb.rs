@@ -353,6 +353,20 @@ async fn write_shards_are_merged_on_read_in_order() {
         .item
         .and_then(|i| i.get("shards").and_then(|v| v.as_n().ok()).cloned());
     assert_eq!(mark.as_deref(), Some("4"));
+
+    // A mark no writer could set (above the 64 WRITE_SHARDS allows) is not
+    // believed: the listing falls back to its own WRITE_SHARDS.
+    fx.client
+        .put_item()
+        .table_name("sharded")
+        .item("pk", AttributeValue::S("meta#shards".into()))
+        .item("sk", AttributeValue::S("meta#shards".into()))
+        .item("shards", AttributeValue::N("60000".into()))
+        .send()
+        .await
+        .expect("forged mark");
+    let (seen, _) = walk_pages(&fx.store(&[("WRITE_SHARDS", "4")]), "50").await;
+    assert_eq!(seen.len(), expected.len() + 1);
 }
 
 #[tokio::test]

@@ -325,8 +325,10 @@ impl DynamoStore {
         let Some(item) = output.item else {
             return Ok(0);
         };
+        // A mark no writer could have set would cost a Query per shard.
         get_n(&item, "shards")
             .and_then(|mark| u16::try_from(mark).ok())
+            .filter(|mark| *mark <= StoreSettings::MAX_WRITE_SHARDS)
             .ok_or_else(malformed)
     }
 
