@@ -445,39 +445,53 @@ impl DynamoStore {
     ) -> Result<Page, StoreError> {
         let want = limit.get() + 1;
         let now = chrono::Utc::now().timestamp();
-        let mut items = Vec::with_capacity(want);
-        let shard_count = self.listed_shards().await;
-        if shard_count <= 1 {
-            items = query_shard(
+        let own = self.settings.write_shards.max(1);
+        // The mark (when not cached) is read while this process's own shards
+        // are queried, so it costs no round trip unless it is higher.
+        let (listed, known) = tokio::join!(
+            self.listed_shards(),
+            self.query_shards(0..own, want, before, now)
+        );
+        let mut items = known?;
+        if listed > own {
+            items.extend(self.query_shards(own..listed, want, before, now).await?);
+        }
+        items.sort_unstable_by_key(|record| std::cmp::Reverse(record.id));
+        Ok(Page::from_overfetch(items, limit))
+    }
+
+    /// The newest `want` records (unsorted across shards) of each shard in
+    /// `shards`, queried in parallel.
+    async fn query_shards(
+        &self,
+        shards: std::ops::Range<u16>,
+        want: usize,
+        before: Option<RecordId>,
+        now: i64,
+    ) -> Result<Vec<Record>, StoreError> {
+        let query = |shard| {
+            query_shard(
                 self.client.clone(),
                 self.table.clone(),
-                shard_pk(0),
+                shard_pk(shard),
                 want,
                 before,
                 self.settings.consistent_reads,
                 now,
             )
-            .await?;
-        } else {
-            let mut shards = tokio::task::JoinSet::new();
-            for shard in 0..shard_count {
-                shards.spawn(query_shard(
-                    self.client.clone(),
-                    self.table.clone(),
-                    shard_pk(shard),
-                    want,
-                    before,
-                    self.settings.consistent_reads,
-                    now,
-                ));
-            }
-            while let Some(joined) = shards.join_next().await {
-                let records = joined.map_err(|e| StoreError::Internal(e.to_string()))??;
-                items.extend(records);
-            }
-            items.sort_unstable_by_key(|record| std::cmp::Reverse(record.id));
+        };
+        if shards.len() == 1 {
+            return query(shards.start).await;
         }
-        Ok(Page::from_overfetch(items, limit))
+        let mut queries = tokio::task::JoinSet::new();
+        for shard in shards {
+            queries.spawn(query(shard));
+        }
+        let mut items = Vec::new();
+        while let Some(joined) = queries.join_next().await {
+            items.extend(joined.map_err(|e| StoreError::Internal(e.to_string()))??);
+        }
+        Ok(items)
     }
 
     async fn probe_table(&self) -> Result<(), StoreError> {
