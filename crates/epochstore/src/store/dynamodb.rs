@@ -401,12 +401,11 @@ impl DynamoStore {
         record: Record,
         key: IdempotencyKey,
     ) -> Result<PutOutcome, StoreError> {
-        let entry_pk = format!("idem#{}", key.as_str());
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .item(PK, s(entry_pk.clone()))
+            .item(PK, s(format!("idem#{}", key.as_str())))
             .item(SK, s(IDEMPOTENCY_SK.to_owned()))
             .item("recordId", s(record.id.to_string()))
             .item("epochMillis", n(record.epoch_millis))
