@@ -745,3 +745,21 @@ fn terraform_refuses_a_lambda_timeout_below_the_sdk_operation_timeout() {
         sdk.operation_timeout
     );
 }
+
+/// The cold start refuses an idempotency TTL longer than the retention (a
+/// replay would re-put an expired record). Terraform sets `RETENTION_DAYS`
+/// (0, or 1 to 36,500 days) and leaves the TTL at its 24 h default, so no
+/// retention it accepts makes a function fail its cold start.
+#[test]
+fn every_retention_terraform_accepts_passes_the_cold_start() {
+    let terraform = terraform_sources();
+    assert!(
+        !terraform.contains("IDEMPOTENCY_TTL_HOURS"),
+        "Terraform sets the idempotency TTL: validate it against retention_days there"
+    );
+    assert!(terraform.contains("var.retention_days >= 0 && var.retention_days <= 36500"));
+    for days in ["0", "1", "36500"] {
+        let config = config("eu-west-3", &[("RETENTION_DAYS", days)]);
+        assert_eq!(config.idempotency_ttl, Duration::from_secs(86_400));
+    }
+}
