@@ -42,6 +42,7 @@ suite "supply chain: cargo deny (licenses, bans, sources)" make deny
 suite "build: Lambda zips" make build
 suite "SBOM of each zip (CycloneDX, Cargo.lock versions)" pytest_suite tests/py/test_sbom.py
 suite "runtime end-to-end (bootstrap under the Runtime API emulator)" pytest_suite tests/py/test_runtime_e2e.py
+suite "lost answers: exactly once through a fault-injecting proxy (bootstrap, Runtime API emulator, moto)" pytest_suite tests/py/test_lost_answers.py
 suite "build: local emulation (debug, what make run starts)" cargo build -p epochstore-local --quiet
 suite "local emulation and failover drill" pytest_suite tests/py/test_local_failover.py tests/py/test_local_lifecycle.py
 suite "smoke script (scripts/smoke.sh) against the local emulation" pytest_suite tests/py/test_smoke.py

@@ -239,13 +239,20 @@ variable "lambda_memory_size" {
 }
 
 variable "lambda_timeout" {
-  description = "Timeout (seconds) of each function; API Gateway gives up after 30 s anyway."
+  description = "Timeout (seconds) of each function; API Gateway gives up after 30 s anyway. At least 6: the DynamoDB client's operation timeout (DYNAMODB_OPERATION_TIMEOUT_MS, 5 s) plus a second to answer, so a slow store is the function's JSON 503, not a Lambda timeout (API Gateway's bare 500)."
   type        = number
   default     = 10
 
   validation {
     condition     = var.lambda_timeout >= 1 && var.lambda_timeout <= 30
     error_message = "lambda_timeout must be between 1 and 30 seconds."
+  }
+  # The functions' SDK operation timeout is 5 s (crates/epochstore/src/config.rs,
+  # DYNAMODB_OPERATION_TIMEOUT_MS default); Lambda stops an invocation at its
+  # timeout whatever the code is doing.
+  validation {
+    condition     = var.lambda_timeout >= 6
+    error_message = "lambda_timeout must be at least 6 seconds: the DynamoDB client may take up to 5 s (its operation timeout) before the function answers 503; below that Lambda kills the invocation and the client gets API Gateway's bare 500."
   }
 }
 

@@ -144,3 +144,20 @@ run "rejects_a_boundary_that_is_not_a_policy_arn" {
 
   expect_failures = [var.permissions_boundary_arn]
 }
+
+# Below the SDK's 5 s operation timeout Lambda would kill a slow invocation
+# before the function answers its JSON 503.
+run "lambda_timeout_below_the_sdk_operation_timeout" {
+  command = plan
+  variables {
+    lambda_timeout = 5
+  }
+  expect_failures = [var.lambda_timeout]
+}
+
+run "lambda_timeout_above_the_sdk_operation_timeout" {
+  command = plan
+  variables {
+    lambda_timeout = 6
+  }
+}

@@ -5,6 +5,7 @@ API payload 2.0 events, storing in moto."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import subprocess
@@ -57,20 +58,29 @@ class Function:
         return self.output
 
 
-@pytest.fixture
-def run(bootstraps, moto):
-    table = moto.create_table()
+@contextlib.contextmanager
+def functions(bootstraps: dict, table: str, endpoint: str, **defaults):
+    """Yields `launch(function, **env)`, which starts a function's bootstrap
+    on `table` at the DynamoDB `endpoint`; stops every one started on exit."""
     started = []
 
     def launch(function: str, **env):
-        environment = {"TABLE_NAME": table, "AWS_ENDPOINT_URL_DYNAMODB": moto.endpoint, **env}
+        environment = {"TABLE_NAME": table, "AWS_ENDPOINT_URL_DYNAMODB": endpoint, **defaults, **env}
         f = Function(bootstraps[function], f"epochstore-{function}", environment)
         started.append(f)
         return f
 
-    yield launch
-    for f in started:
-        f.stop()
+    try:
+        yield launch
+    finally:
+        for f in started:
+            f.stop()
+
+
+@pytest.fixture
+def run(bootstraps, moto):
+    with functions(bootstraps, moto.create_table(), moto.endpoint) as launch:
+        yield launch
 
 
 def body(response: dict) -> dict:

@@ -3,14 +3,21 @@
 //! DynamoDB global table. With eventual consistency the write is
 //! acknowledged at once, so a failover inside that window shows what a
 //! client can miss (a record not yet visible) or duplicate (a retry with the
-//! same idempotency key stored again in the other region). With strong
-//! consistency the acknowledgement waits for the replication.
+//! same idempotency key stored again in the other region); the replicas
+//! then converge on one entry for the key, last writer wins, as a global
+//! table does. With strong consistency the acknowledgement waits for the
+//! replication, and writes with the same idempotency key are serialised
+//! across regions, as a multi-region strongly consistent table serialises
+//! conditional writes: a same-key retry in another region replays.
 
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
 use epochstore::domain::{IdempotencyKey, PageLimit, Record, RecordId};
 use epochstore::store::{MemoryStore, Page, PutOutcome, Store, StoreError, StoreFuture};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 use tokio::task::JoinHandle;
 
 use crate::settings::Consistency;
@@ -24,6 +31,29 @@ pub struct ReplicatingStore {
     peers: Vec<Arc<MemoryStore>>,
     lag: Duration,
     consistency: Consistency,
+    keys: KeyLocks,
+}
+
+/// Locks shared by every region's replica, one per stripe of idempotency
+/// keys: in strong mode a keyed write holds its key's lock until every
+/// replica has its entry, so the next write with that key, in any region,
+/// finds it.
+#[derive(Clone)]
+pub struct KeyLocks(Arc<[Arc<Mutex<()>>]>);
+
+impl KeyLocks {
+    const STRIPES: usize = 64;
+
+    fn new() -> Self {
+        Self((0..Self::STRIPES).map(|_| Arc::default()).collect())
+    }
+
+    async fn lock(&self, key: &IdempotencyKey) -> OwnedMutexGuard<()> {
+        let mut hasher = DefaultHasher::new();
+        key.hash(&mut hasher);
+        let stripe = (hasher.finish() % Self::STRIPES as u64) as usize;
+        Arc::clone(&self.0[stripe]).lock_owned().await
+    }
 }
 
 impl ReplicatingStore {
@@ -33,6 +63,7 @@ impl ReplicatingStore {
         peers: Vec<Arc<MemoryStore>>,
         lag: Duration,
         consistency: Consistency,
+        keys: KeyLocks,
     ) -> Self {
         Self {
             region,
@@ -40,12 +71,19 @@ impl ReplicatingStore {
             peers,
             lag,
             consistency,
+            keys,
         }
     }
 
     /// A task of its own, so that the replication completes even when the
-    /// request that wrote the record is abandoned.
-    fn replicate(&self, record: Record, key: Option<IdempotencyKey>) -> Option<JoinHandle<()>> {
+    /// request that wrote the record is abandoned; it releases the key's
+    /// lock (`held`) once every peer has the entry.
+    fn replicate(
+        &self,
+        record: Record,
+        key: Option<IdempotencyKey>,
+        held: Option<OwnedMutexGuard<()>>,
+    ) -> Option<JoinHandle<()>> {
         if self.peers.is_empty() {
             return None;
         }
@@ -58,6 +96,7 @@ impl ReplicatingStore {
             for peer in &peers {
                 peer.apply_replicated(record.clone(), key.clone());
             }
+            drop(held);
             tracing::debug!(from = %region, record = %id, peers = peers.len(), "replicated");
         }))
     }
@@ -71,6 +110,7 @@ pub fn replicas(
     consistency: Consistency,
 ) -> Vec<ReplicatingStore> {
     let stores: Vec<Arc<MemoryStore>> = regions.iter().map(|_| Arc::new(build())).collect();
+    let keys = KeyLocks::new();
     regions
         .iter()
         .enumerate()
@@ -87,6 +127,7 @@ pub fn replicas(
                 peers,
                 lag,
                 consistency,
+                keys.clone(),
             )
         })
         .collect()
@@ -95,9 +136,13 @@ pub fn replicas(
 impl Store for ReplicatingStore {
     fn put(&self, record: Record, key: Option<IdempotencyKey>) -> StoreFuture<'_, PutOutcome> {
         Box::pin(async move {
+            let held = match (&key, self.consistency) {
+                (Some(key), Consistency::Strong) => Some(self.keys.lock(key).await),
+                _ => None,
+            };
             let outcome = self.local.put(record, key.clone()).await?;
             if let PutOutcome::Created(record) = &outcome {
-                let replication = self.replicate(record.clone(), key);
+                let replication = self.replicate(record.clone(), key, held);
                 if let (Consistency::Strong, Some(replication)) = (self.consistency, replication) {
                     replication.await.map_err(|err| {
                         StoreError::Internal(format!("replication to the other regions: {err}"))
@@ -168,6 +213,60 @@ mod tests {
         let late = Record::new(chrono::Utc::now(), "a");
         let replay = stores[0].put(late, key).await.unwrap();
         assert!(matches!(replay, PutOutcome::Replayed(_)));
+    }
+
+    #[tokio::test]
+    async fn same_key_writes_in_two_regions_converge_on_the_last_writer() {
+        let stores = stores(&["a", "b", "c"], Consistency::Eventual);
+        let key = IdempotencyKey::parse("conflict-1");
+        let now = chrono::Utc::now();
+        let earlier = Record::new(now, "a");
+        let later = Record::new(now + chrono::Duration::milliseconds(5), "b");
+        // b's write is later, yet a's replicated entry reaches b after it.
+        stores[1].put(later.clone(), key.clone()).await.unwrap();
+        stores[0].put(earlier.clone(), key.clone()).await.unwrap();
+        tokio::time::sleep(LAG * 3).await;
+        for store in &stores {
+            let retry = Record::new(chrono::Utc::now(), "x");
+            let replay = store.put(retry, key.clone()).await.unwrap();
+            assert_eq!(replay, PutOutcome::Replayed(later.clone()));
+        }
+    }
+
+    #[tokio::test]
+    async fn equal_write_times_converge_on_the_greater_record_id() {
+        let stores = stores(&["a", "b"], Consistency::Eventual);
+        let key = IdempotencyKey::parse("conflict-2");
+        let now = chrono::Utc::now();
+        let one = Record::new(now, "a");
+        let two = Record::new(now, "b");
+        let winner = if one.id > two.id { &one } else { &two };
+        stores[0].put(one.clone(), key.clone()).await.unwrap();
+        stores[1].put(two.clone(), key.clone()).await.unwrap();
+        tokio::time::sleep(LAG * 3).await;
+        for store in &stores {
+            let retry = Record::new(chrono::Utc::now(), "x");
+            let replay = store.put(retry, key.clone()).await.unwrap();
+            assert_eq!(replay, PutOutcome::Replayed(winner.clone()));
+        }
+    }
+
+    #[tokio::test]
+    async fn strong_mode_serialises_a_key_across_regions_within_the_lag() {
+        let stores = stores(&["a", "b"], Consistency::Strong);
+        let key = IdempotencyKey::parse("strong-2");
+        let first = Record::new(chrono::Utc::now(), "a");
+        let retry = Record::new(chrono::Utc::now(), "b");
+        // Both writes start within the lag; the second waits for the first.
+        let (a, b) = tokio::join!(stores[0].put(first.clone(), key.clone()), async {
+            tokio::time::sleep(LAG / 4).await;
+            stores[1].put(retry, key.clone()).await
+        });
+        assert_eq!(a.unwrap(), PutOutcome::Created(first.clone()));
+        assert_eq!(b.unwrap(), PutOutcome::Replayed(first.clone()));
+        for store in &stores {
+            assert_eq!(listed(store).await, std::slice::from_ref(&first));
+        }
     }
 
     #[tokio::test]

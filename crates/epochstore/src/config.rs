@@ -64,7 +64,11 @@ impl Config {
             table_name,
             region,
             health_switch: env.choice(HealthSwitch::VAR, HealthSwitch::Ok)?,
-            write_shards: env.number("WRITE_SHARDS", 1, 1..=64)? as u16,
+            write_shards: env.number(
+                "WRITE_SHARDS",
+                1,
+                1..=u64::from(StoreSettings::MAX_WRITE_SHARDS),
+            )? as u16,
             retention: (retention_days > 0).then(|| Duration::from_secs(retention_days * 86_400)),
             idempotency_ttl: Duration::from_secs(
                 env.number("IDEMPOTENCY_TTL_HOURS", 24, 1..=720)? * 3_600,
@@ -90,6 +94,19 @@ impl Config {
                 },
             },
         };
+        // A replay re-puts the first record from its idempotency entry: an
+        // entry that outlived the record's retention would bring it back
+        // already expired.
+        if config
+            .retention
+            .is_some_and(|retention| config.idempotency_ttl > retention)
+        {
+            return Err(ConfigError(format!(
+                "IDEMPOTENCY_TTL_HOURS ({} h) must not exceed RETENTION_DAYS ({} days): a replay would bring back an expired record",
+                config.idempotency_ttl.as_secs() / 3_600,
+                retention_days
+            )));
+        }
         Ok(config)
     }
 }
@@ -182,6 +199,15 @@ mod tests {
                     ("DYNAMODB_TRUST_ROOTS", "system"),
                 ],
                 "DYNAMODB_TRUST_ROOTS must be amazon or platform, not \"system\"",
+            ),
+            (
+                &[
+                    ("TABLE_NAME", "tab"),
+                    ("AWS_REGION", "r"),
+                    ("RETENTION_DAYS", "1"),
+                    ("IDEMPOTENCY_TTL_HOURS", "25"),
+                ],
+                "must not exceed RETENTION_DAYS",
             ),
         ];
         for (pairs, expected) in cases {

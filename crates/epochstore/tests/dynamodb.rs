@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use epochstore::domain::{IdempotencyKey, PageLimit, Record, RecordId};
+use epochstore::http::{App, Route};
 use epochstore::store::{
     create_table_if_missing, DynamoStore, PutOutcome, Store, StoreError, KEY_SCHEMA,
 };
@@ -86,6 +87,26 @@ impl Fixture {
             config.store_settings(),
             Duration::from_millis(500),
         )
+    }
+
+    /// A store like `store`'s whose client records every request it sends.
+    fn recorded_store(&self, extra: &[(&str, &str)]) -> (DynamoStore, SentRequests) {
+        let sent = SentRequests::default();
+        let client = aws_sdk_dynamodb::Client::from_conf(
+            self.client
+                .config()
+                .to_builder()
+                .interceptor(sent.clone())
+                .build(),
+        );
+        let config = config("eu-west-3", extra);
+        let store = DynamoStore::new(
+            client,
+            self.table.clone(),
+            config.store_settings(),
+            Duration::from_millis(500),
+        );
+        (store, sent)
     }
 
     async fn item_count(&self) -> usize {
@@ -175,8 +196,11 @@ async fn puts_are_conditional_and_lists_are_newest_first_across_pages() {
     let store = fx.store(&[]);
     let written = fill(&store, 25, "eu-west-3").await;
 
-    // Writing an existing id again is refused, never a silent overwrite.
-    let again = store.put(written[3].clone(), None).await;
+    // Writing an existing id with other attributes is refused, never a
+    // silent overwrite: a genuine collision.
+    let mut collision = written[3].clone();
+    collision.epoch_millis += 1;
+    let again = store.put(collision, None).await;
     assert!(matches!(again, Err(StoreError::Internal(_))), "{again:?}");
     assert_eq!(fx.item_count().await, 25);
 
@@ -187,13 +211,34 @@ async fn puts_are_conditional_and_lists_are_newest_first_across_pages() {
     assert_eq!(seen, expected);
 }
 
-/// Records the JSON body of every request the client sends.
+/// Records every request the client sends: its DynamoDB action
+/// (`dynamodb:<X-Amz-Target operation>`) and its JSON body.
 #[derive(Clone, Debug, Default)]
-struct RequestBodies(Arc<std::sync::Mutex<Vec<String>>>);
+struct SentRequests(Arc<std::sync::Mutex<Vec<(String, String)>>>);
 
-impl aws_sdk_dynamodb::config::Intercept for RequestBodies {
+impl SentRequests {
+    fn bodies(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+
+    fn actions(&self) -> HashSet<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(a, _)| a.clone())
+            .collect()
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for SentRequests {
     fn name(&self) -> &'static str {
-        "RequestBodies"
+        "SentRequests"
     }
 
     fn read_before_transmit(
@@ -202,11 +247,11 @@ impl aws_sdk_dynamodb::config::Intercept for RequestBodies {
         _: &aws_sdk_dynamodb::config::RuntimeComponents,
         _: &mut aws_sdk_dynamodb::config::ConfigBag,
     ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
-        let body = context.request().body().bytes().unwrap_or_default();
-        self.0
-            .lock()
-            .unwrap()
-            .push(String::from_utf8_lossy(body).into_owned());
+        let request = context.request();
+        let target = request.headers().get("x-amz-target").unwrap_or_default();
+        let action = format!("dynamodb:{}", target.rsplit('.').next().unwrap_or(target));
+        let body = String::from_utf8_lossy(request.body().bytes().unwrap_or_default()).into_owned();
+        self.0.lock().unwrap().push((action, body));
         Ok(())
     }
 }
@@ -216,25 +261,8 @@ async fn consistent_reads_make_listing_and_probe_strongly_consistent() {
     let moto = Moto::start();
     for (setting, expected) in [("false", false), ("true", true)] {
         let fixture = fixture(&moto, &format!("consistent-reads-{setting}")).await;
-        let bodies = RequestBodies::default();
-        let client = aws_sdk_dynamodb::Client::from_conf(
-            fixture
-                .client
-                .config()
-                .to_builder()
-                .interceptor(bodies.clone())
-                .build(),
-        );
-        let config = config(
-            "eu-west-3",
-            &[("WRITE_SHARDS", "2"), ("CONSISTENT_READS", setting)],
-        );
-        let store = DynamoStore::new(
-            client,
-            fixture.table.clone(),
-            config.store_settings(),
-            Duration::from_millis(500),
-        );
+        let (store, sent) =
+            fixture.recorded_store(&[("WRITE_SHARDS", "2"), ("CONSISTENT_READS", setting)]);
         let stored = fill(&store, 3, "eu-west-3").await;
         let page = store
             .list(PageLimit::parse("10").unwrap(), None)
@@ -243,7 +271,7 @@ async fn consistent_reads_make_listing_and_probe_strongly_consistent() {
         assert_eq!(page.items.len(), stored.len());
         store.probe().await.unwrap();
 
-        let bodies = bodies.0.lock().unwrap().clone();
+        let bodies = sent.bodies();
         let reads: Vec<serde_json::Value> = bodies
             .iter()
             .map(|b| serde_json::from_str(b).unwrap())
@@ -286,15 +314,52 @@ async fn write_shards_are_merged_on_read_in_order() {
         .filter_map(|i| i.get("pk").and_then(|v| v.as_s().ok()).cloned())
         .collect();
     assert!(
-        partitions.len() > 1,
+        partitions.len() > 2,
         "records spread over shards: {partitions:?}"
     );
-    assert!(partitions.iter().all(|p| p.starts_with("rec#")));
+    assert!(partitions
+        .iter()
+        .all(|p| p.starts_with("rec#") || p == "meta#shards"));
 
     let (seen, _) = walk_pages(&store, "7").await;
     let mut expected: Vec<_> = written.iter().map(|r| r.id).collect();
     expected.reverse();
     assert_eq!(seen, expected);
+
+    // Lowering WRITE_SHARDS (or a region still on a lower value during a
+    // rollout) hides nothing: listings cover the table's high-water mark.
+    for lower in ["2", "1"] {
+        let (seen, _) = walk_pages(&fx.store(&[("WRITE_SHARDS", lower)]), "7").await;
+        assert_eq!(seen, expected, "WRITE_SHARDS={lower}");
+    }
+    // A lower writer never lowers the mark.
+    fill(&fx.store(&[("WRITE_SHARDS", "2")]), 1, "eu-west-3").await;
+    let mark = fx
+        .client
+        .get_item()
+        .table_name("sharded")
+        .key("pk", AttributeValue::S("meta#shards".into()))
+        .key("sk", AttributeValue::S("meta#shards".into()))
+        .send()
+        .await
+        .expect("mark")
+        .item
+        .and_then(|i| i.get("shards").and_then(|v| v.as_n().ok()).cloned());
+    assert_eq!(mark.as_deref(), Some("4"));
+
+    // A mark no writer could set (above the 64 WRITE_SHARDS allows) is not
+    // believed: the listing falls back to its own WRITE_SHARDS.
+    fx.client
+        .put_item()
+        .table_name("sharded")
+        .item("pk", AttributeValue::S("meta#shards".into()))
+        .item("sk", AttributeValue::S("meta#shards".into()))
+        .item("shards", AttributeValue::N("60000".into()))
+        .send()
+        .await
+        .expect("forged mark");
+    let (seen, _) = walk_pages(&fx.store(&[("WRITE_SHARDS", "4")]), "50").await;
+    assert_eq!(seen.len(), expected.len() + 1);
 }
 
 #[tokio::test]
@@ -376,6 +441,69 @@ async fn a_retry_completes_a_first_attempt_that_stopped_after_claiming_its_key()
         .await;
     assert_eq!(again, Ok(PutOutcome::Replayed(first)));
     assert_eq!(fx.item_count().await, 2, "one entry and one record");
+}
+
+/// What the SDK's retry of a committed attempt whose answer was lost sends:
+/// the same conditional put again. It fails its condition against its own
+/// write, which the store recognises (ALL_OLD) as done.
+#[tokio::test]
+async fn a_repeated_put_of_the_same_write_is_its_own_success_not_a_collision() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "own-write").await;
+    let store = fx.store(&[]);
+    let record = Record::new(chrono::Utc::now(), "eu-west-3");
+    for _ in 0..2 {
+        let outcome = store.put(record.clone(), None).await;
+        assert_eq!(outcome, Ok(PutOutcome::Created(record.clone())));
+    }
+    assert_eq!(fx.item_count().await, 1);
+
+    let key = IdempotencyKey::parse("own-claim").expect("key");
+    let keyed = Record::new(chrono::Utc::now(), "eu-west-3");
+    for _ in 0..2 {
+        let outcome = store.put(keyed.clone(), Some(key.clone())).await;
+        assert_eq!(outcome, Ok(PutOutcome::Created(keyed.clone())), "own claim");
+    }
+    let other = Record::new(chrono::Utc::now(), "eu-west-3");
+    let replay = store.put(other, Some(key)).await;
+    assert_eq!(
+        replay,
+        Ok(PutOutcome::Replayed(keyed)),
+        "another request's claim"
+    );
+    assert_eq!(fx.item_count().await, 3, "two records and one entry");
+}
+
+#[tokio::test]
+async fn listings_never_show_a_record_past_its_retention() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "expired").await;
+    let store = fx.store(&[("RETENTION_DAYS", "1")]);
+    let now = chrono::Utc::now();
+    // Expired a day ago; moto, like DynamoDB's TTL for days, still holds it.
+    let mut expired = Vec::new();
+    for i in 0..5 {
+        let old = Record::new(
+            now - chrono::Duration::days(2) + chrono::Duration::milliseconds(i),
+            "eu-west-3",
+        );
+        store.put(old.clone(), None).await.expect("put");
+        expired.push(old);
+    }
+    let fresh = fill(&store, 3, "eu-west-3").await;
+    assert_eq!(fx.item_count().await, 8);
+    // Newest first: the fresh records, then (hidden) the expired ones; a
+    // page of 2 must read past the filter and still end.
+    let (seen, _) = walk_pages(&store, "2").await;
+    let mut expected: Vec<_> = fresh.iter().map(|r| r.id).collect();
+    expected.reverse();
+    assert_eq!(seen, expected);
+    let before_fresh = store
+        .list(PageLimit::DEFAULT, Some(fresh[0].id))
+        .await
+        .expect("list");
+    assert_eq!(before_fresh.items, Vec::<Record>::new());
+    assert_eq!(before_fresh.next, None);
 }
 
 #[tokio::test]
@@ -520,4 +648,106 @@ async fn a_missing_table_is_503_not_500() {
     let answer = call(&app, event("GET", "/getEpochStore")).await;
     assert_eq!(answer.status, 503);
     assert_eq!(call(&app, event("GET", "/health")).await.status, 503);
+}
+
+/// The DynamoDB actions the region module grants `function`'s role
+/// (`locals.functions` in terraform/modules/region/main.tf).
+fn granted_actions(function: &str) -> HashSet<String> {
+    let main = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../terraform/modules/region/main.tf"),
+    )
+    .expect("region module");
+    let block = main
+        .split(&format!("\"{function}\" = {{"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("{function} not in locals.functions"));
+    let actions = block
+        .split("actions = [")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .expect("actions list");
+    actions
+        .split(',')
+        .map(|a| a.trim().trim_matches('"').to_owned())
+        .filter(|a| !a.is_empty())
+        .collect()
+}
+
+/// IAM denies any action a role lacks (AccessDeniedException), and moto does
+/// not check IAM: so every DynamoDB call each function makes on its paths
+/// (writes with and without a key, a replay, a raised shard mark; a listing;
+/// the probe) must be an action its Terraform role grants, and the role
+/// grants nothing the function does not call. Actions:
+/// https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
+#[tokio::test]
+async fn each_function_calls_exactly_the_dynamodb_actions_its_role_grants() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "iam-actions").await;
+    let cases = [
+        (
+            "store-epoch-time",
+            Route::StoreEpochTime,
+            vec![
+                event("POST", "/storeEpochTime"),
+                event("POST", "/storeEpochTime").header("idempotency-key", "iam"),
+                event("POST", "/storeEpochTime").header("idempotency-key", "iam"),
+            ],
+        ),
+        (
+            "get-epoch-store",
+            Route::GetEpochStore,
+            vec![event("GET", "/getEpochStore")],
+        ),
+        ("health-check", Route::Health, vec![event("GET", "/health")]),
+    ];
+    for (function, route, requests) in cases {
+        let (store, sent) = fx.recorded_store(&[("WRITE_SHARDS", "2")]);
+        let config = config("eu-west-3", &[("WRITE_SHARDS", "2")]);
+        let app = App::new(&config, Arc::new(store), vec![route]);
+        for request in requests {
+            let answer = call(&app, request).await;
+            assert!(answer.status < 300, "{function}: {}", answer.body);
+        }
+        assert_eq!(sent.actions(), granted_actions(function), "{function}");
+    }
+}
+
+/// Lambda stops an invocation at its timeout whatever the code is doing, so
+/// the SDK's operation timeout must end first for a slow store to be the
+/// function's JSON `503` rather than API Gateway's bare `500`: the Terraform
+/// refuses a `lambda_timeout` that leaves no room for it.
+#[test]
+fn terraform_refuses_a_lambda_timeout_below_the_sdk_operation_timeout() {
+    let terraform = terraform_sources();
+    let minimum: u64 = terraform
+        .split("var.lambda_timeout >= ")
+        .skip(1)
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .max()
+        .expect("a lambda_timeout lower bound in terraform/variables.tf");
+    let sdk = config("eu-west-3", &[]).sdk;
+    assert!(
+        Duration::from_secs(minimum) > sdk.operation_timeout,
+        "lambda_timeout >= {minimum} s leaves no room after the {:?} operation timeout",
+        sdk.operation_timeout
+    );
+}
+
+/// The cold start refuses an idempotency TTL longer than the retention (a
+/// replay would re-put an expired record). Terraform sets `RETENTION_DAYS`
+/// (0, or 1 to 36,500 days) and leaves the TTL at its 24 h default, so no
+/// retention it accepts makes a function fail its cold start.
+#[test]
+fn every_retention_terraform_accepts_passes_the_cold_start() {
+    let terraform = terraform_sources();
+    assert!(
+        !terraform.contains("IDEMPOTENCY_TTL_HOURS"),
+        "Terraform sets the idempotency TTL: validate it against retention_days there"
+    );
+    assert!(terraform.contains("var.retention_days >= 0 && var.retention_days <= 36500"));
+    for days in ["0", "1", "36500"] {
+        let config = config("eu-west-3", &[("RETENTION_DAYS", days)]);
+        assert_eq!(config.idempotency_ttl, Duration::from_secs(86_400));
+    }
 }

@@ -91,6 +91,42 @@ async fn an_idempotent_retry_returns_the_first_record_with_200_and_writes_nothin
     assert_eq!(store.len(), 2);
 }
 
+/// A write as API Gateway passes it behind its JWT authorizer: the validated
+/// claims in `requestContext.authorizer.jwt.claims`.
+fn post_with_claims(key: &str, subject: &str) -> lambda_http::Request {
+    let mut json = event("POST", "/storeEpochTime")
+        .header("idempotency-key", key)
+        .to_json();
+    json["requestContext"]["authorizer"] = serde_json::json!({
+        "jwt": {"claims": {"sub": subject, "iss": "https://issuer.example"}, "scopes": null}
+    });
+    lambda_http::request::from_str(&json.to_string()).expect("valid HTTP API event")
+}
+
+#[tokio::test]
+async fn behind_a_jwt_idempotency_keys_are_scoped_by_the_token_subject() {
+    let (app, store) = memory_app();
+    let alice = answer(app.handle(post_with_claims("order-1", "alice")).await);
+    let bob = answer(app.handle(post_with_claims("order-1", "bob")).await);
+    assert_eq!((alice.status, bob.status), (201, 201));
+    assert_ne!(
+        alice.json()["id"],
+        bob.json()["id"],
+        "two subjects, two records"
+    );
+    let alice_again = answer(app.handle(post_with_claims("order-1", "alice")).await);
+    assert_eq!(alice_again.status, 200);
+    assert_eq!(alice_again.json(), alice.json());
+    // Without a token the key is not scoped: it meets neither subject's.
+    let anonymous = call(
+        &app,
+        event("POST", "/storeEpochTime").header("idempotency-key", "order-1"),
+    )
+    .await;
+    assert_eq!(anonymous.status, 201);
+    assert_eq!(store.len(), 3);
+}
+
 #[tokio::test]
 async fn invalid_idempotency_keys_are_400_and_store_nothing() {
     let (app, store) = memory_app();
@@ -292,6 +328,11 @@ async fn browsers_get_an_escaped_html_table_with_a_next_link() {
         Some("text/html; charset=utf-8")
     );
     assert!(answer.header("content-security-policy").is_some());
+    assert_eq!(
+        answer.header("vary"),
+        Some("accept"),
+        "caches key on Accept"
+    );
     assert_eq!(answer.body.matches("<tr><td>").count(), 2);
     assert!(answer.body.contains("&lt;b&gt;eu&lt;/b&gt;"));
     assert!(answer.body.contains("&lt;script&gt;x&lt;/script&gt;"));
@@ -317,6 +358,7 @@ async fn browsers_get_an_escaped_html_table_with_a_next_link() {
             Some("application/json"),
             "{accept}"
         );
+        assert_eq!(answer.header("vary"), Some("accept"), "{accept}");
     }
 }
 
@@ -329,6 +371,20 @@ async fn health_is_200_when_ok_and_503_with_the_reason_otherwise() {
         answer.json(),
         serde_json::json!({"status": "ok", "region": REGION, "checks": {"store": "ok"}})
     );
+
+    // A throttled store answers: the region stays in service.
+    let throttled = app_on(
+        Arc::new(FaultStore::failing(StoreError::Throttled)),
+        REGION,
+        &[],
+    );
+    let answer = call(&throttled, event("GET", "/health")).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"status": "ok", "region": REGION, "checks": {"store": "throttled"}})
+    );
+    assert_eq!(answer.header("retry-after"), None);
 
     let drained = app_on(
         Arc::new(MemoryStore::default()),
@@ -505,6 +561,10 @@ async fn cors_headers_only_when_configured() {
     assert_eq!(
         answer.header("access-control-allow-origin"),
         Some("https://example.org")
+    );
+    assert_eq!(
+        answer.header("access-control-expose-headers"),
+        Some("x-epochstore-region, idempotent-replayed, retry-after")
     );
 }
 

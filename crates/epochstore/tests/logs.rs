@@ -48,20 +48,24 @@ impl Lines {
 /// Handles `request` on a store that fails every call (so the request logs a
 /// line of its own before the access line) and returns the JSON lines written.
 async fn logged_lines(request: Request) -> Vec<Value> {
+    logged_lines_on(
+        request,
+        StoreError::Unavailable("connection refused".into()),
+        503,
+    )
+    .await
+}
+
+/// Handles `request` on a store that fails every call with `fault`.
+async fn logged_lines_on(request: Request, fault: StoreError, status: u16) -> Vec<Value> {
     let lines = Lines::default();
     let writer = lines.clone();
     let subscriber =
         epochstore::telemetry::json_subscriber(LevelFilter::INFO, move || writer.clone());
-    let app = app_on(
-        Arc::new(FaultStore::failing(StoreError::Unavailable(
-            "connection refused".into(),
-        ))),
-        REGION,
-        &[],
-    );
+    let app = app_on(Arc::new(FaultStore::failing(fault)), REGION, &[]);
     let _guard = tracing::subscriber::set_default(subscriber);
     let response = app.handle(request).await;
-    assert_eq!(response.status(), 503);
+    assert_eq!(response.status(), status);
     lines.json()
 }
 
@@ -117,4 +121,40 @@ async fn without_a_trace_id_the_field_is_absent_not_invented() {
             assert!(line["span"].get("trace_id").is_none(), "{line}");
         }
     }
+}
+
+#[tokio::test]
+async fn retryable_store_conditions_log_at_warn_and_only_internal_faults_at_error() {
+    let cases = [
+        (StoreError::Throttled, 503, "WARN"),
+        (StoreError::Timeout, 503, "WARN"),
+        (
+            StoreError::Unavailable("connection reset".into()),
+            503,
+            "WARN",
+        ),
+        (
+            StoreError::Internal("ValidationException".into()),
+            500,
+            "ERROR",
+        ),
+    ];
+    for (fault, status, level) in cases {
+        let lines =
+            logged_lines_on(event("POST", "/storeEpochTime").request(), fault, status).await;
+        let (inner, _access) = store_failure_and_access(&lines);
+        assert_eq!(inner["level"], level, "{inner}");
+    }
+    // A throttled health probe keeps the region in service and says why at warn.
+    let lines = logged_lines_on(
+        event("GET", "/health").request(),
+        StoreError::Throttled,
+        200,
+    )
+    .await;
+    let probe = lines
+        .iter()
+        .find(|line| line["message"] == "health probe throttled; the region stays in service")
+        .unwrap_or_else(|| panic!("no probe line in {lines:?}"));
+    assert_eq!(probe["level"], "WARN");
 }

@@ -1,14 +1,16 @@
 locals {
   # Each function, the DynamoDB actions it needs on the table and the routes
-  # it owns (the code answers OPTIONS and HEAD itself).
+  # it owns (the code answers OPTIONS and HEAD itself). The store raises the
+  # write-shard mark (UpdateItem) before its first write; the listing reads
+  # it (GetItem) to cover every shard ever written.
   functions = {
     "store-epoch-time" = {
-      actions = ["dynamodb:PutItem", "dynamodb:GetItem"]
+      actions = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
       path    = "/storeEpochTime"
       methods = ["POST", "OPTIONS"]
     }
     "get-epoch-store" = {
-      actions = ["dynamodb:Query"]
+      actions = ["dynamodb:Query", "dynamodb:GetItem"]
       path    = "/getEpochStore"
       methods = ["GET", "HEAD", "OPTIONS"]
     }

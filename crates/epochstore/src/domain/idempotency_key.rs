@@ -17,6 +17,13 @@ impl IdempotencyKey {
         valid.then(|| Self(text.to_owned()))
     }
 
+    /// The same key in the namespace of one caller (a JWT's `sub`), so two
+    /// callers' equal keys never meet. The key's alphabet has no `#`, so
+    /// `<key>#<subject>` is unambiguous and never equals an unscoped key.
+    pub fn scoped_to(self, subject: &str) -> Self {
+        Self(format!("{}#{subject}", self.0))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -34,5 +41,15 @@ mod tests {
             assert!(IdempotencyKey::parse(bad).is_none(), "{bad:?}");
         }
         assert!(IdempotencyKey::parse(&"k".repeat(129)).is_none());
+    }
+
+    #[test]
+    fn a_scoped_key_differs_per_subject_and_from_the_bare_key() {
+        let key = |text| IdempotencyKey::parse(text).unwrap_or_else(|| panic!("{text}"));
+        let alice = key("k").scoped_to("alice");
+        assert_ne!(alice, key("k").scoped_to("bob"));
+        assert_ne!(alice, key("k"));
+        // No bare key contains `#`, so no bare key equals a scoped one.
+        assert!(IdempotencyKey::parse("k#alice").is_none());
     }
 }

@@ -4,7 +4,8 @@
 
 use chrono::Utc;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 
 use super::html;
@@ -44,12 +45,34 @@ fn idempotency_key(request: &Request) -> Result<Option<IdempotencyKey>, ApiError
     if values.next().is_some() {
         return Err(ApiError::InvalidIdempotencyKey);
     }
-    value
+    let key = value
         .to_str()
         .ok()
         .and_then(IdempotencyKey::parse)
-        .map(Some)
-        .ok_or(ApiError::InvalidIdempotencyKey)
+        .ok_or(ApiError::InvalidIdempotencyKey)?;
+    Ok(Some(match jwt_subject(request) {
+        Some(subject) => key.scoped_to(subject),
+        None => key,
+    }))
+}
+
+/// The validated token's subject when the route needs a JWT: API Gateway's
+/// JWT authorizer passes the claims in `requestContext.authorizer.jwt.claims`
+/// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html).
+/// Keys are then per caller, so one caller cannot claim a key another will
+/// use and be answered with its record.
+fn jwt_subject(request: &Request) -> Option<&str> {
+    let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else {
+        return None;
+    };
+    context
+        .authorizer
+        .as_ref()?
+        .jwt
+        .as_ref()?
+        .claims
+        .get("sub")
+        .map(String::as_str)
 }
 
 /// `GET /getEpochStore`: newest records first, as JSON or, for a browser, an
@@ -73,7 +96,8 @@ pub async fn get_epoch_store(
         .headers()
         .get("accept")
         .and_then(|v| v.to_str().ok());
-    if prefers_html(accept) {
+    // The same URL answers JSON or HTML by `Accept`: caches must key on it.
+    let mut response = if prefers_html(accept) {
         let mut response = with_content_type(
             StatusCode::OK,
             Body::Text(html::page(&body, query.limit)),
@@ -84,9 +108,12 @@ pub async fn get_epoch_store(
             "content-security-policy",
             "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
         );
-        return Ok(response);
-    }
-    Ok(json(StatusCode::OK, &body))
+        response
+    } else {
+        json(StatusCode::OK, &body)
+    };
+    set_header(&mut response, "vary", "accept");
+    Ok(response)
 }
 
 #[derive(Serialize)]
@@ -107,26 +134,31 @@ struct Checks {
 /// bounded read of a single key, skipped altogether when `STATUS=fail`.
 pub async fn health(store: &dyn Store, region: &str, switch: HealthSwitch) -> Response<Body> {
     let failure = match switch {
-        HealthSwitch::Fail => Some((
+        HealthSwitch::Fail => Err((
             "skipped",
             "status_fail",
             "STATUS=fail: this region is drained for a failover drill",
         )),
         HealthSwitch::Ok => match store.probe().await {
-            Ok(()) => None,
-            Err(StoreError::Timeout) => Some((
-                "timeout",
-                "store_timeout",
-                "the store did not answer in time",
-            )),
-            Err(StoreError::Throttled) => Some((
-                "throttled",
-                "store_throttled",
-                "the store is throttling requests",
-            )),
+            Ok(()) => Ok("ok"),
+            // A throttled store answers: the region stays in service, since
+            // moving traffic to a replica that receives every write anyway
+            // does not relieve it (README, the /health table).
+            Err(StoreError::Throttled) => {
+                tracing::warn!("health probe throttled; the region stays in service");
+                Ok("throttled")
+            }
+            Err(StoreError::Timeout) => {
+                tracing::warn!("health probe timed out");
+                Err((
+                    "timeout",
+                    "store_timeout",
+                    "the store did not answer in time",
+                ))
+            }
             Err(err) => {
                 tracing::warn!(error = %err, "health probe failed");
-                Some((
+                Err((
                     "unreachable",
                     "store_unreachable",
                     "the store is unreachable",
@@ -135,8 +167,8 @@ pub async fn health(store: &dyn Store, region: &str, switch: HealthSwitch) -> Re
         },
     };
     let (status, store, error) = match failure {
-        None => (StatusCode::OK, "ok", None),
-        Some((store, code, message)) => (
+        Ok(store) => (StatusCode::OK, store, None),
+        Err((store, code, message)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             store,
             Some(serde_json::json!({"code": code, "message": message})),

@@ -25,6 +25,8 @@ use crate::telemetry;
 
 /// Response header naming the region that served the request.
 pub const REGION_HEADER: &str = "x-epochstore-region";
+/// The response headers a browser script may read when CORS is configured.
+const EXPOSED_HEADERS: &str = "x-epochstore-region, idempotent-replayed, retry-after";
 
 /// The API's routes. Paths match exactly: no normalisation, no trailing slash,
 /// no case folding, so `/getEpochStore/../health` is not the health check.
@@ -196,7 +198,10 @@ impl App {
         response::set_header(response, "x-content-type-options", "nosniff");
         if let Some(origin) = &self.cors_allow_origin {
             response::set_header(response, "access-control-allow-origin", origin);
-            response::set_header(response, "access-control-expose-headers", REGION_HEADER);
+            // Beyond the CORS-safelisted ones, a browser script reads only
+            // the headers named here: the region, whether a POST was a
+            // replay, and how long to wait before retrying a 503.
+            response::set_header(response, "access-control-expose-headers", EXPOSED_HEADERS);
         }
     }
 }

@@ -93,9 +93,15 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> Response<Body> {
-        if let Self::Store(err) = &self {
-            // The detail goes to the log, never to the client.
-            tracing::error!(error = %err, "store failure");
+        // The detail goes to the log, never to the client. Throttles,
+        // timeouts and outages are operating conditions the client retries
+        // (`warn`); only a fault that needs a human is an `error`.
+        match &self {
+            Self::Store(err @ StoreError::Internal(_)) => {
+                tracing::error!(error = %err, "store failure");
+            }
+            Self::Store(err) => tracing::warn!(error = %err, "store failure"),
+            _ => {}
         }
         let body = serde_json::json!({"error": {"code": self.code(), "message": self.message()}});
         let mut response = json(self.status(), &body);

@@ -6,7 +6,8 @@
 //! | item        | `pk` (S, partition)   | `sk` (S, sort)           | other attributes                         |
 //! |-------------|-----------------------|--------------------------|------------------------------------------|
 //! | record      | `rec#<shard>`         | record id (UUIDv7 text)  | `epochMillis` N, `region` S, `expiresAt` N? |
-//! | idempotency | `idem#<key>`          | `idem`                   | `recordId`, `epochMillis`, `region`, `expiresAt` |
+//! | idempotency | `idem#<key>[#<sub>]`  | `idem`                   | `recordId`, `epochMillis`, `region`, `expiresAt` |
+//! | shard mark  | `meta#shards`         | `meta#shards`            | `shards` N: the most shards any writer used |
 //!
 //! A page is one `Query` per shard on `pk = rec#<n> AND sk < :cursor`,
 //! newest first (`ScanIndexForward = false`) with `Limit = limit + 1`; the
@@ -20,13 +21,15 @@
 //! their own keys). An operator raises it by setting `WRITE_SHARDS`
 //! (Terraform `write_shards`) to N: records spread over N partition keys by
 //! their random id bits, the ceiling becomes N times higher and a page reads
-//! N × (limit + 1) items.
+//! N × (limit + 1) items. Listings read every shard ever written (the
+//! shard mark), so lowering `WRITE_SHARDS` hides nothing.
 //!
 //! Writes are conditional (`attribute_not_exists(pk)`): a record is never
 //! silently overwritten. A write with an idempotency key first claims the key
 //! with a conditional put of its entry, then puts the record, so a retry
 //! within the region finds the entry and returns the first record: exactly
-//! once. A global table with multi-region eventual consistency does not
+//! once, also when an answer is lost and the SDK's retry meets the write it
+//! repeats (see `existing_item`). A global table with multi-region eventual consistency does not
 //! serialise those conditions between regions: a retry that reaches the
 //! other region within the replication lag (typically under a second) can
 //! store a second record; see the README.
@@ -39,14 +42,16 @@ use aws_config::timeout::TimeoutConfig;
 
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 
 use super::contract::{Page, PutOutcome, Store, StoreError, StoreFuture};
 use super::settings::StoreSettings;
+use super::shard_mark::ShardMark;
 use crate::domain::{IdempotencyKey, PageLimit, Record, RecordId};
 
 const PK: &str = "pk";
@@ -58,6 +63,8 @@ const NOT_EXISTS: &str = "attribute_not_exists(pk)";
 /// The item the health probe reads; it need not exist (a miss costs the same
 /// half read unit and still proves the table answers).
 const PROBE_PK: &str = "health#probe";
+/// The item holding the write-shard high-water mark (`shards` N).
+const SHARD_MARK_PK: &str = "meta#shards";
 
 /// Attribute name, type and role of the table's key: the same literals as the
 /// Terraform `aws_dynamodb_table` (a test keeps them equal).
@@ -68,6 +75,7 @@ pub struct DynamoStore {
     table: String,
     settings: StoreSettings,
     probe_timeout: Duration,
+    shard_mark: ShardMark,
 }
 
 impl DynamoStore {
@@ -82,7 +90,86 @@ impl DynamoStore {
             table,
             settings,
             probe_timeout,
+            shard_mark: ShardMark::default(),
         }
+    }
+
+    /// Raises the table's shard high-water mark to `WRITE_SHARDS` before
+    /// this process's first write, so that no listing, whatever its own
+    /// `WRITE_SHARDS`, misses a shard records went to. A conditional
+    /// `UpdateItem` that only ever raises it; a failed condition means the
+    /// mark is already as high. Until it succeeds nothing is written.
+    async fn raise_shard_mark(&self) -> Result<(), StoreError> {
+        if self.settings.write_shards <= 1 || self.shard_mark.is_raised() {
+            return Ok(());
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(SHARD_MARK_PK.to_owned()))
+            .key(SK, s(SHARD_MARK_PK.to_owned()))
+            .update_expression("SET shards = :n")
+            .condition_expression("attribute_not_exists(shards) OR shards < :n")
+            .expression_attribute_values(":n", n(i64::from(self.settings.write_shards)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => {}
+            Err(err) if err.code() == Some("ConditionalCheckFailedException") => {}
+            Err(err) => return Err(classify(err)),
+        }
+        self.shard_mark.set_raised();
+        Ok(())
+    }
+
+    /// How many shards a listing reads: `WRITE_SHARDS`, or the table's mark
+    /// when higher (read at most once per `MARK_REFRESH`). A failed read
+    /// falls back to `WRITE_SHARDS`: a listing that may miss old shards
+    /// beats no listing, and the warning says so.
+    async fn listed_shards(&self) -> u16 {
+        let now = std::time::Instant::now();
+        let mark = match self.shard_mark.fresh(now) {
+            Some(mark) => mark,
+            None => match self.read_shard_mark().await {
+                Ok(mark) => {
+                    self.shard_mark.remember(mark, now);
+                    mark
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "shard mark unreadable; listing WRITE_SHARDS shards only");
+                    0
+                }
+            },
+        };
+        mark.max(self.settings.write_shards).max(1)
+    }
+
+    async fn read_shard_mark(&self) -> Result<u16, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(SHARD_MARK_PK.to_owned()))
+            .key(SK, s(SHARD_MARK_PK.to_owned()))
+            .consistent_read(self.settings.consistent_reads)
+            // One attempt: a failure has its fallback, and a throttled table
+            // should not get the retries of this read on top of the Query's.
+            .customize()
+            .config_override(
+                aws_sdk_dynamodb::config::Builder::default().retry_config(RetryConfig::disabled()),
+            )
+            .send()
+            .await
+            .map_err(classify)?;
+        let Some(item) = output.item else {
+            return Ok(0);
+        };
+        // A mark no writer could have set would cost a Query per shard.
+        get_n(&item, "shards")
+            .and_then(|mark| u16::try_from(mark).ok())
+            .filter(|mark| *mark <= StoreSettings::MAX_WRITE_SHARDS)
+            .ok_or_else(malformed)
     }
 
     fn record_pk(&self, id: RecordId) -> String {
@@ -102,28 +189,37 @@ impl DynamoStore {
         item
     }
 
-    /// Puts `record` unless an item with its key exists. `Ok(false)` when it does.
-    async fn put_record_if_absent(&self, record: &Record) -> Result<bool, StoreError> {
+    /// Puts `record` unless an item with its key exists; `AlreadyThere` with
+    /// that item's record when one does.
+    async fn put_record_if_absent(&self, record: &Record) -> Result<Written, StoreError> {
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(self.record_item(record)))
             .condition_expression(NOT_EXISTS)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(true),
-            Err(err) if err.code() == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(err) => Err(classify(err)),
+            Ok(_) => Ok(Written::Stored),
+            Err(err) => match existing_item(err)? {
+                Some(item) => Ok(Written::AlreadyThere(item_to_record(&item)?)),
+                None => Err(missing_old_item()),
+            },
         }
     }
 
+    /// A record id is fresh, so an item already at its key is this write's
+    /// own first attempt whose answer was lost (see `existing_item`): same id,
+    /// same attributes. Anything else is a genuine collision.
     async fn put_record(&self, record: Record) -> Result<PutOutcome, StoreError> {
-        if self.put_record_if_absent(&record).await? {
-            Ok(PutOutcome::Created(record))
-        } else {
-            Err(StoreError::id_taken(record.id))
+        match self.put_record_if_absent(&record).await? {
+            Written::Stored => Ok(PutOutcome::Created(record)),
+            Written::AlreadyThere(existing) if existing == record => {
+                Ok(PutOutcome::Created(record))
+            }
+            Written::AlreadyThere(_) => Err(StoreError::id_taken(record.id)),
         }
     }
 
@@ -135,17 +231,21 @@ impl DynamoStore {
     /// all (a transaction would cost four), and only single-item conditions,
     /// which a multi-region strongly consistent table serialises across
     /// regions.
+    ///
+    /// The failed condition returns the entry that holds the key
+    /// (`ALL_OLD`), so no second read is needed: an entry naming this
+    /// request's record id is this request's own claim, committed by an
+    /// attempt whose answer was lost, and the write is still `Created`.
     async fn put_idempotent(
         &self,
         record: Record,
         key: IdempotencyKey,
     ) -> Result<PutOutcome, StoreError> {
-        let entry_pk = format!("idem#{}", key.as_str());
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .item(PK, s(entry_pk.clone()))
+            .item(PK, s(format!("idem#{}", key.as_str())))
             .item(SK, s(IDEMPOTENCY_SK.to_owned()))
             .item("recordId", s(record.id.to_string()))
             .item("epochMillis", n(record.epoch_millis))
@@ -154,51 +254,27 @@ impl DynamoStore {
             // An expired entry that TTL has not deleted yet no longer counts.
             .condition_expression("attribute_not_exists(pk) OR expiresAt < :now")
             .expression_attribute_values(":now", n(record.epoch_seconds()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         let outcome = match result {
             Ok(_) => PutOutcome::Created(record),
-            Err(err) if err.code() == Some("ConditionalCheckFailedException") => {
-                let first = self
-                    .read_idempotency_entry(&entry_pk)
-                    .await?
-                    .ok_or_else(|| {
-                        // Expired and deleted between the two calls: the client may retry.
-                        StoreError::Unavailable("idempotency entry expired while being read".into())
-                    })?;
-                PutOutcome::Replayed(first)
+            Err(err) => {
+                let entry = existing_item(err)?.ok_or_else(missing_old_item)?;
+                let first = entry_to_record(&entry)?;
+                if first == record {
+                    PutOutcome::Created(record)
+                } else {
+                    PutOutcome::Replayed(first)
+                }
             }
-            Err(err) => return Err(classify(err)),
         };
         let (PutOutcome::Created(record) | PutOutcome::Replayed(record)) = &outcome;
-        // Present already when this is a replay of a completed write, or a
-        // concurrent retry got there first: the same record either way.
+        // Present already when this is a replay of a completed write, a lost
+        // answer's first attempt, or a concurrent retry got there first: the
+        // same record in every case.
         self.put_record_if_absent(record).await?;
         Ok(outcome)
-    }
-
-    async fn read_idempotency_entry(&self, entry_pk: &str) -> Result<Option<Record>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, s(entry_pk.to_owned()))
-            .key(SK, s(IDEMPOTENCY_SK.to_owned()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        let Some(item) = output.item else {
-            return Ok(None);
-        };
-        let record = Record {
-            id: get_s(&item, "recordId")
-                .and_then(RecordId::parse_canonical)
-                .ok_or_else(malformed)?,
-            epoch_millis: get_n(&item, "epochMillis").ok_or_else(malformed)?,
-            region: get_s(&item, "region").ok_or_else(malformed)?.to_owned(),
-        };
-        Ok(Some(record))
     }
 
     async fn list_records(
@@ -207,36 +283,54 @@ impl DynamoStore {
         before: Option<RecordId>,
     ) -> Result<Page, StoreError> {
         let want = limit.get() + 1;
-        let mut items = Vec::with_capacity(want);
-        if self.settings.write_shards <= 1 {
-            items = query_shard(
+        let now = chrono::Utc::now().timestamp();
+        let own = self.settings.write_shards.max(1);
+        // The mark (when not cached) is read while this process's own shards
+        // are queried, so it costs no round trip unless it is higher.
+        let (listed, known) = tokio::join!(
+            self.listed_shards(),
+            self.query_shards(0..own, want, before, now)
+        );
+        let mut items = known?;
+        if listed > own {
+            items.extend(self.query_shards(own..listed, want, before, now).await?);
+        }
+        items.sort_unstable_by_key(|record| std::cmp::Reverse(record.id));
+        Ok(Page::from_overfetch(items, limit))
+    }
+
+    /// The newest `want` records (unsorted across shards) of each shard in
+    /// `shards`, queried in parallel.
+    async fn query_shards(
+        &self,
+        shards: std::ops::Range<u16>,
+        want: usize,
+        before: Option<RecordId>,
+        now: i64,
+    ) -> Result<Vec<Record>, StoreError> {
+        let query = |shard| {
+            query_shard(
                 self.client.clone(),
                 self.table.clone(),
-                shard_pk(0),
+                shard_pk(shard),
                 want,
                 before,
                 self.settings.consistent_reads,
+                now,
             )
-            .await?;
-        } else {
-            let mut shards = tokio::task::JoinSet::new();
-            for shard in 0..self.settings.write_shards {
-                shards.spawn(query_shard(
-                    self.client.clone(),
-                    self.table.clone(),
-                    shard_pk(shard),
-                    want,
-                    before,
-                    self.settings.consistent_reads,
-                ));
-            }
-            while let Some(joined) = shards.join_next().await {
-                let records = joined.map_err(|e| StoreError::Internal(e.to_string()))??;
-                items.extend(records);
-            }
-            items.sort_unstable_by_key(|record| std::cmp::Reverse(record.id));
+        };
+        if shards.len() == 1 {
+            return query(shards.start).await;
         }
-        Ok(Page::from_overfetch(items, limit))
+        let mut queries = tokio::task::JoinSet::new();
+        for shard in shards {
+            queries.spawn(query(shard));
+        }
+        let mut items = Vec::new();
+        while let Some(joined) = queries.join_next().await {
+            items.extend(joined.map_err(|e| StoreError::Internal(e.to_string()))??);
+        }
+        Ok(items)
     }
 
     async fn probe_table(&self) -> Result<(), StoreError> {
@@ -270,6 +364,7 @@ impl DynamoStore {
 impl Store for DynamoStore {
     fn put(&self, record: Record, key: Option<IdempotencyKey>) -> StoreFuture<'_, PutOutcome> {
         Box::pin(async move {
+            self.raise_shard_mark().await?;
             match key {
                 Some(key) => self.put_idempotent(record, key).await,
                 None => self.put_record(record).await,
@@ -286,7 +381,8 @@ impl Store for DynamoStore {
     }
 }
 
-/// Newest-first records of one shard older than `before`, at most `want`.
+/// Newest-first records of one shard older than `before` and not expired at
+/// `now` (Unix seconds), at most `want`.
 async fn query_shard(
     client: Client,
     table: String,
@@ -294,6 +390,7 @@ async fn query_shard(
     want: usize,
     before: Option<RecordId>,
     consistent: bool,
+    now: i64,
 ) -> Result<Vec<Record>, StoreError> {
     let mut records = Vec::with_capacity(want);
     let mut start = None;
@@ -303,6 +400,13 @@ async fn query_shard(
             .query()
             .table_name(&table)
             .expression_attribute_values(":pk", s(pk.clone()))
+            // TTL deletes an expired item within days, not at its expiry
+            // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html):
+            // a listing never shows one. `Limit` counts the items read before
+            // this filter, so a short page with a `LastEvaluatedKey` only
+            // means "read on" (the loop below).
+            .filter_expression("attribute_not_exists(expiresAt) OR expiresAt >= :now")
+            .expression_attribute_values(":now", n(now))
             .scan_index_forward(false)
             .consistent_read(consistent)
             .limit(remaining)
@@ -324,6 +428,54 @@ async fn query_shard(
             return Ok(records);
         }
     }
+}
+
+/// What a conditional put of a record found.
+enum Written {
+    Stored,
+    /// An item already had the key: the record it holds.
+    AlreadyThere(Record),
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+/// The item that failed a conditional put's condition, or the failure.
+///
+/// Why a put can fail its condition against its own write: the SDK's
+/// standard retry repeats an attempt whose answer never arrived (connection
+/// closed, attempt timeout) or was a 5xx, although DynamoDB may have
+/// committed it ("Retry behavior", AWS SDKs and Tools Reference Guide:
+/// https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html;
+/// "Error handling with DynamoDB":
+/// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html).
+/// `ReturnValuesOnConditionCheckFailure = ALL_OLD` makes the failure carry
+/// the item that is there, at no read cost (PutItem API reference:
+/// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValuesOnConditionCheckFailure),
+/// so the caller can recognise its own write.
+fn existing_item(err: SdkError<PutItemError, HttpResponse>) -> Result<Option<Item>, StoreError> {
+    if let SdkError::ServiceError(ctx) = &err {
+        if let PutItemError::ConditionalCheckFailedException(failed) = ctx.err() {
+            return Ok(failed.item.clone());
+        }
+    }
+    Err(classify(err))
+}
+
+/// A condition on `attribute_not_exists(pk)` fails only when an item exists,
+/// and `ALL_OLD` returns it: without it this is not the DynamoDB API.
+fn missing_old_item() -> StoreError {
+    StoreError::Internal("conditional check failed without the existing item".into())
+}
+
+/// The first record an idempotency entry holds.
+fn entry_to_record(item: &Item) -> Result<Record, StoreError> {
+    Ok(Record {
+        id: get_s(item, "recordId")
+            .and_then(RecordId::parse_canonical)
+            .ok_or_else(malformed)?,
+        epoch_millis: get_n(item, "epochMillis").ok_or_else(malformed)?,
+        region: get_s(item, "region").ok_or_else(malformed)?.to_owned(),
+    })
 }
 
 fn item_to_record(item: &HashMap<String, AttributeValue>) -> Result<Record, StoreError> {

@@ -34,6 +34,10 @@ impl Default for StoreSettings {
 }
 
 impl StoreSettings {
+    /// The most `WRITE_SHARDS` a process accepts, and so the highest shard
+    /// mark a listing believes.
+    pub const MAX_WRITE_SHARDS: u16 = 64;
+
     /// Expiry of a record stored at `record`'s time, in Unix seconds.
     pub(crate) fn record_expiry(&self, record: &Record) -> Option<i64> {
         self.retention
