@@ -182,6 +182,20 @@ mod tests {
         store.list(page(), None).await.unwrap().items
     }
 
+    /// Once replication has settled, a retry with `key` in any region replays `expected`.
+    async fn assert_every_region_replays(
+        stores: &[ReplicatingStore],
+        key: &Option<IdempotencyKey>,
+        expected: &Record,
+    ) {
+        tokio::time::sleep(LAG * 3).await;
+        for store in stores {
+            let retry = Record::new(chrono::Utc::now(), "x");
+            let replay = store.put(retry, key.clone()).await.unwrap();
+            assert_eq!(replay, PutOutcome::Replayed(expected.clone()));
+        }
+    }
+
     #[tokio::test]
     async fn a_write_reaches_the_other_replicas_after_the_lag() {
         let stores = stores(&["a", "b", "c"], Consistency::Eventual);
@@ -225,12 +239,7 @@ mod tests {
         // b's write is later, yet a's replicated entry reaches b after it.
         stores[1].put(later.clone(), key.clone()).await.unwrap();
         stores[0].put(earlier.clone(), key.clone()).await.unwrap();
-        tokio::time::sleep(LAG * 3).await;
-        for store in &stores {
-            let retry = Record::new(chrono::Utc::now(), "x");
-            let replay = store.put(retry, key.clone()).await.unwrap();
-            assert_eq!(replay, PutOutcome::Replayed(later.clone()));
-        }
+        assert_every_region_replays(&stores, &key, &later).await;
     }
 
     #[tokio::test]
@@ -243,12 +252,7 @@ mod tests {
         let winner = if one.id > two.id { &one } else { &two };
         stores[0].put(one.clone(), key.clone()).await.unwrap();
         stores[1].put(two.clone(), key.clone()).await.unwrap();
-        tokio::time::sleep(LAG * 3).await;
-        for store in &stores {
-            let retry = Record::new(chrono::Utc::now(), "x");
-            let replay = store.put(retry, key.clone()).await.unwrap();
-            assert_eq!(replay, PutOutcome::Replayed(winner.clone()));
-        }
+        assert_every_region_replays(&stores, &key, winner).await;
     }
 
     #[tokio::test]
