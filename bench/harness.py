@@ -99,9 +99,9 @@ class Running:
     def wait_init(self, timeout: float = 30.0) -> float:
         return (self.api.wait_for_poll(timeout) - self.spawned) * 1000
 
-    def invoke(self) -> tuple[float, dict]:
+    def invoke(self, timeout: float = 60.0) -> tuple[float, dict]:
         started = time.perf_counter()
-        outcome = self.api.invoke(self.function.event(), timeout=60.0)
+        outcome = self.api.invoke(self.function.event(), timeout=timeout)
         elapsed = (time.perf_counter() - started) * 1000
         if outcome.kind != "response" or int(outcome.payload.get("statusCode", 0)) >= 400:
             raise RuntimeError(f"{self.function.label}: {outcome}")

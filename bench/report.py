@@ -53,6 +53,11 @@ def verdict(ok: bool) -> str:
     return "**PASS**" if ok else "**MISS**"
 
 
+def ms(value) -> str:
+    text = fmt(value)
+    return text if text == "n/a" else f"{text} ms"
+
+
 def mib(kb):
     return None if kb is None else kb / 1024
 
@@ -517,9 +522,12 @@ def power_tuning(r: dict) -> str:
       "emulator (moto's time included: it stands in for DynamoDB's few ms and is not throttled). *Cost* = "
       f"Lambda's part per million requests: ${PRICES['lambda_request_per_million']:.2f} of requests plus "
       f"memory × the mean billed duration (each round trip rounded up to 1 ms) × "
-      f"${PRICES['lambda_gb_second_x86']} per GB-second (x86_64, us-east-1, "
+      f"${PRICES['lambda_gb_second_x86']:.10f} per GB-second (x86_64, us-east-1, "
       "[AWS Lambda pricing](https://aws.amazon.com/lambda/pricing/)); API Gateway and DynamoDB do not depend "
       "on the memory size (see the cost section).\n")
+    if t.get("failures"):
+        w(f"**{len(t['failures'])} runs failed** and are left out of the tables: "
+          + "; ".join(f"`{x}`" for x in t["failures"][:5]) + ("; …" if len(t["failures"]) > 5 else "") + "\n")
     for period in t.get("periods_us", []):
         w(power_tuning_table(t, period))
     w(memory_choice(t))
@@ -536,8 +544,8 @@ def power_tuning_table(t: dict, period: int) -> str:
     w("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for memory in t.get("memory_sizes", []):
         share = f"{fmt(memory / 1769 * 100, 1)} %" if t.get("cpu_control") else "full core"
-        w(f"| {memory} MB | {share} | hello-world | {fmt(tuning_cold(t, period, memory, 'hello/hello', 'init_ms'))} ms | "
-          f"{fmt(tuning_cold(t, period, memory, 'hello/hello'))} ms | | | | | | | |")
+        w(f"| {memory} MB | {share} | hello-world | {ms(tuning_cold(t, period, memory, 'hello/hello', 'init_ms'))} | "
+          f"{ms(tuning_cold(t, period, memory, 'hello/hello'))} | | | | | | | |")
         for f in FUNCTIONS:
             first = {m: tuning_cold(t, period, memory, f"{m}/{f}") if m in modes else None for m in TRUST_MODES}
             init = next((tuning_cold(t, period, memory, f"{m}/{f}", "init_ms") for m in modes), None)
@@ -545,8 +553,8 @@ def power_tuning_table(t: dict, period: int) -> str:
             wr = t.get("warm", {}).get(str(period), {}).get(str(memory), {}).get(f)
             rt = (wr or {}).get("round_trip_ms", {})
             cost = lambda_cost_per_million(memory, wr["billed_ms_mean"]) if wr else None
-            w(f"| {memory} MB | {share} | {f} | {fmt(init)} ms | {fmt(first['plain'])} ms | {fmt(first['pinned'])} ms | "
-              f"{fmt(first['platform'])} ms | {fmt(saved)} ms | {fmt(rt.get('median'))} ms | {fmt(rt.get('p99'))} ms | "
+            w(f"| {memory} MB | {share} | {f} | {ms(init)} | {ms(first['plain'])} | {ms(first['pinned'])} | "
+              f"{ms(first['platform'])} | {ms(saved)} | {ms(rt.get('median'))} | {ms(rt.get('p99'))} | "
               f"{(wr or {}).get('throttled_periods', 'n/a')} | {'$' + fmt(cost, 3) if cost is not None else 'n/a'} |")
     w("")
     return "\n".join(out)

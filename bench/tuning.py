@@ -52,6 +52,7 @@ class Tuning:
             self.memory_sizes, self.periods_us = [ONE_VCPU_MB], [0]
         self.starts = env_int("BENCH_TUNING_STARTS", 8)
         self.warm_count = env_int("BENCH_TUNING_WARM", 200)
+        self.failures: list[str] = []  # runs that failed, reported instead of stopping the bench
 
     def env(self, mode: str, memory_mb: int) -> dict:
         env = {"TABLE_NAME": self.table, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb)}
@@ -79,7 +80,7 @@ class Tuning:
         run = self.start(function, mode, ONE_VCPU_MB, 100_000, "probe")
         try:
             run.wait_init()
-            run.invoke()
+            run.invoke(timeout=30.0)
             return None
         except (RuntimeError, TimeoutError) as e:
             return str(e)[:400]
@@ -135,6 +136,7 @@ class Tuning:
             result["warm_mode"] = warm_mode
             result["warm"] = self.warm(warm_mode) if warm_mode in usable else {}
         finally:
+            result["failures"] = self.failures
             if self.cpu:
                 self.cpu.remove()
             self.tls.close()
@@ -152,7 +154,11 @@ class Tuning:
                 for memory in self.memory_sizes:
                     for function, mode in cases:
                         label = "hello/hello" if function is self.hello else f"{mode}/{function.name}"
-                        sample = self.cold_start(function, mode, memory, period)
+                        try:
+                            sample = self.cold_start(function, mode, memory, period)
+                        except (RuntimeError, TimeoutError) as e:
+                            self.failures.append(f"cold {label} {memory} MB {period} us: {str(e)[:200]}")
+                            continue
                         bucket = samples.setdefault(str(period), {}).setdefault(str(memory), {}).setdefault(label, {})
                         for key, value in sample.items():
                             bucket.setdefault(key, []).append(value)
@@ -167,7 +173,10 @@ class Tuning:
         for function in sorted(self.functions, key=lambda f: order.index(f.name)):
             for period in self.periods_us:
                 for memory in self.memory_sizes:
-                    out.setdefault(str(period), {}).setdefault(str(memory), {})[function.name] = \
-                        self.warm_run(function, mode, memory, period)
+                    try:
+                        out.setdefault(str(period), {}).setdefault(str(memory), {})[function.name] = \
+                            self.warm_run(function, mode, memory, period)
+                    except (RuntimeError, TimeoutError) as e:
+                        self.failures.append(f"warm {function.name} {memory} MB {period} us: {str(e)[:200]}")
             log(f"tuning: warm {function.name} done")
         return out
