@@ -8,11 +8,12 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
 
-from cpu_share import CpuShare
+from launcher import Launcher
 from lambda_emulator import RuntimeApi, http_api_event, lambda_environment
 
 ROUTES = {
@@ -85,16 +86,18 @@ def quiet(api: RuntimeApi) -> RuntimeApi:
 class Running:
     """One function process under its own Runtime API emulator."""
 
-    def __init__(self, function: Function, extra_env: dict, log_path: str, cpu: CpuShare | None = None):
-        """With `cpu`, the process starts inside that cgroup (see cpu_share.py)."""
+    def __init__(self, function: Function, extra_env: dict, log_path: str, launcher: Launcher | None = None):
+        """With `launcher`, the process is born inside its cgroup (see launcher.py)."""
         self.function = function
         self.api = quiet(RuntimeApi())
         env = lambda_environment(f"epochstore-{function.name}", self.api, {**extra_env, **function.env})
         self.log = open(log_path, "ab")
         self.spawned = time.perf_counter()
-        self.process = subprocess.Popen(function.command, env=env, cwd=function.cwd,
-                                        stdout=self.log, stderr=subprocess.STDOUT,
-                                        preexec_fn=cpu.enter if cpu else None)
+        if launcher:
+            self.process = launcher.spawn(function.command, env, log_path)
+        else:
+            self.process = subprocess.Popen(function.command, env=env, cwd=function.cwd,
+                                            stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_init(self, timeout: float = 30.0) -> float:
         return (self.api.wait_for_poll(timeout) - self.spawned) * 1000
@@ -103,8 +106,10 @@ class Running:
         started = time.perf_counter()
         outcome = self.api.invoke(self.function.event(), timeout=timeout)
         elapsed = (time.perf_counter() - started) * 1000
-        if outcome.kind != "response" or int(outcome.payload.get("statusCode", 0)) >= 400:
-            raise RuntimeError(f"{self.function.label}: {outcome}")
+        status = int(outcome.payload.get("statusCode", 0)) if outcome.kind == "response" else None
+        if status is None or status >= 400:
+            answer = f"HTTP {status}: {outcome.payload.get('body')}" if status else f"{outcome.kind} {outcome.payload}"
+            raise RuntimeError(f"{self.function.label}: {answer}"[:400])
         return elapsed, outcome.payload
 
     def status(self) -> dict:
@@ -123,5 +128,7 @@ class Running:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self.api.close()
+        # The emulator's shutdown waits out its server's 0.5 s poll interval:
+        # in the background, so it does not pace the cold starts.
+        threading.Thread(target=self.api.close, daemon=True).start()
         self.log.close()

@@ -25,6 +25,7 @@ import time
 
 from cpu_share import ONE_VCPU_MB, CpuShare, effective_period_us
 from harness import Function, Running, env_int, log, summary
+from launcher import Launcher
 from tls_endpoint import TlsEndpoint
 
 TRUST_MODES = ("plain", "pinned", "platform")
@@ -44,6 +45,7 @@ class Tuning:
         self.logs = logs
         self.tls = TlsEndpoint(work, ("127.0.0.1", int(moto_endpoint.rsplit(":", 1)[1])))
         self.cpu, self.cpu_control = CpuShare.create(f"epochstore-bench-{os.getpid()}")
+        self.launcher = Launcher(self.cpu.enter) if self.cpu else None
         self.memory_sizes = env_ints("BENCH_MEMORY_SIZES", "128,256,512,1024,1769")
         self.periods_us = env_ints("BENCH_CFS_PERIODS_US", "100000,10000")
         if not self.cpu:
@@ -64,7 +66,7 @@ class Tuning:
         if self.cpu:
             self.cpu.unlimited(period_us, memory_mb)
         path = os.path.join(self.logs, f"tuning-{mode}-{function.name}.{kind}.log")
-        return Running(function, self.env(mode, memory_mb), path, self.cpu)
+        return Running(function, self.env(mode, memory_mb), path, self.launcher)
 
     def limit(self, memory_mb: int) -> None:
         """Lambda's share from the first invocation on (init ran at a full core)."""
@@ -137,6 +139,8 @@ class Tuning:
             result["warm"] = self.warm(warm_mode) if warm_mode in usable else {}
         finally:
             result["failures"] = self.failures
+            if self.launcher:
+                self.launcher.close()
             if self.cpu:
                 self.cpu.remove()
             self.tls.close()
