@@ -217,3 +217,85 @@ def test_invalid_configuration_fails_the_cold_start_with_an_init_error(bootstrap
     assert api.state.polls == 0, "no invocation is polled after a failed init"
     log_lines = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
     assert any("TABLE_NAME is required" in json.dumps(line) for line in log_lines), out
+
+
+# TLS to DynamoDB: the release bootstrap reaches moto through a local TLS
+# terminator whose certificate comes from a throwaway CA, so every case below
+# runs the real rustls handshake against the trust roots the function chose.
+
+@pytest.fixture(scope="module")
+def moto_over_tls(moto, tmp_path_factory):
+    from tls_terminator import TlsTerminator
+
+    terminator = TlsTerminator(moto.port, str(tmp_path_factory.mktemp("tls")))
+    yield terminator
+    terminator.close()
+
+
+def records_in(moto, table: str) -> int:
+    import boto3
+
+    client = boto3.client("dynamodb", endpoint_url=moto.endpoint, region_name="eu-central-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")
+    return sum(1 for item in client.scan(TableName=table)["Items"] if item["pk"]["S"].startswith("rec#"))
+
+
+@pytest.mark.parametrize("tls_env, stored", [
+    pytest.param({}, False, id="pinned-roots-refuse-the-test-CA"),
+    pytest.param({"AWS_CA_BUNDLE": "{ca}"}, True, id="AWS_CA_BUNDLE-adds-the-test-CA"),
+    pytest.param({"DYNAMODB_TRUST_ROOTS": "platform", "SSL_CERT_FILE": "{ca}"}, True,
+                 id="platform-roots-read-SSL_CERT_FILE"),
+    pytest.param({"DYNAMODB_TRUST_ROOTS": "amazon", "SSL_CERT_FILE": "{ca}"}, False,
+                 id="pinned-roots-ignore-SSL_CERT_FILE"),
+])
+def test_dynamodb_over_tls_trusts_exactly_the_configured_roots(bootstraps, moto, moto_over_tls, tls_env, stored):
+    table = moto.create_table()
+    env = {"TABLE_NAME": table, "AWS_ENDPOINT_URL_DYNAMODB": moto_over_tls.endpoint,
+           "DYNAMODB_MAX_ATTEMPTS": "1"}
+    env.update({name: value.format(ca=moto_over_tls.ca_file) for name, value in tls_env.items()})
+    store = Function(bootstraps["store-epoch-time"], "epochstore-store-epoch-time", env)
+    try:
+        response = store.call("POST", "/storeEpochTime")
+    finally:
+        output = store.stop()
+    if stored:
+        assert response["statusCode"] == 201, (response, output)
+        assert records_in(moto, table) == 1
+    else:
+        assert response["statusCode"] == 503, (response, output)
+        assert body(response)["error"]["code"] == "store_unavailable"
+        assert records_in(moto, table) == 0
+
+
+def init_error(bootstraps, extra: dict) -> tuple[str, str]:
+    """Starts the store function with `extra` in its environment, expecting a
+    failed cold start; returns the /init/error message and the output."""
+    api = RuntimeApi()
+    env = lambda_environment("epochstore-store-epoch-time", api, {"TABLE_NAME": "t-tls", **extra})
+    process = start([bootstraps["store-epoch-time"]], env)
+    error = api.wait_for_init_error()
+    out, _ = process.communicate(timeout=10)
+    api.close()
+    assert process.returncode != 0
+    assert api.state.polls == 0, "no invocation is polled after a failed init"
+    return error["payload"]["errorMessage"], out.decode("utf-8", "replace")
+
+
+def test_an_unreadable_or_invalid_ca_bundle_fails_the_cold_start_naming_variable_and_path(bootstraps, tmp_path):
+    missing = str(tmp_path / "missing.pem")
+    message, output = init_error(bootstraps, {"AWS_CA_BUNDLE": missing})
+    assert f"AWS_CA_BUNDLE {missing} cannot be read" in message
+    assert "cannot be read" in output, "the cold start's log line says it too"
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n")
+    message, _ = init_error(bootstraps, {"AWS_CA_BUNDLE": str(garbage)})
+    assert f"AWS_CA_BUNDLE {garbage} is not a PEM CA bundle" in message
+    message, _ = init_error(bootstraps, {"DYNAMODB_TRUST_ROOTS": "system"})
+    assert 'DYNAMODB_TRUST_ROOTS must be amazon or platform, not "system"' in message
+
+
+def test_a_non_utf8_variable_fails_the_cold_start_only_when_it_is_read(bootstraps, run):
+    message, _ = init_error(bootstraps, {"AWS_CA_BUNDLE": b"/etc/\xff.pem"})
+    assert message == "invalid configuration: AWS_CA_BUNDLE is not valid UTF-8"
+    store = run("store-epoch-time", UNRELATED_SETTING=b"caf\xe9")
+    assert store.call("POST", "/storeEpochTime")["statusCode"] == 201

@@ -8,14 +8,14 @@
 //!   then answers `503` and the front door drains it once the health check
 //!   has seen `FAILURE_THRESHOLD` failed probes.
 
-use epochstore::config::Status;
+use epochstore::env::Choice;
+use epochstore::health_switch::HealthSwitch;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::HeaderValue;
 use hyper::{Method, StatusCode};
 
 use crate::deployment::Deployment;
-use crate::region::status_name;
 use crate::responses::{error, json};
 use crate::serve::HttpResponse;
 
@@ -52,19 +52,14 @@ pub async fn handle(deployment: &Deployment, request: hyper::Request<Incoming>) 
                 Ok(collected) => collected.to_bytes(),
                 Err(_) => Bytes::new(),
             };
-            let text = String::from_utf8_lossy(&body).trim().to_ascii_lowercase();
-            let status = match text.as_str() {
-                "fail" => Status::Fail,
-                "ok" => Status::Ok,
-                _ => {
-                    return error(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_status",
-                        "the body must be fail or ok",
-                    )
-                }
+            let Ok(switch) = String::from_utf8_lossy(&body).parse::<HealthSwitch>() else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_status",
+                    "the body must be fail or ok",
+                );
             };
-            region.set_status(status);
+            region.set_health_switch(switch);
             let mut response = hyper::Response::new(http_body_util::Full::new(Bytes::new()));
             *response.status_mut() = StatusCode::NO_CONTENT;
             response
@@ -90,7 +85,7 @@ fn regions(deployment: &Deployment) -> HttpResponse {
                 "name": region.name,
                 "port": region.port,
                 "url": region.url(),
-                "status": status_name(region.status()),
+                "status": region.health_switch().as_str(),
                 "healthy": check.healthy(),
                 "consecutiveFailures": check.consecutive_failures(),
                 "consecutiveSuccesses": check.consecutive_successes(),

@@ -40,7 +40,6 @@ const HOP_BY_HOP: [&str; 9] = [
 
 pub struct FrontDoor {
     deployment: Arc<Deployment>,
-    weights: Vec<u32>,
     client: HttpClient,
     turn: AtomicU64,
 }
@@ -48,7 +47,6 @@ pub struct FrontDoor {
 impl FrontDoor {
     pub fn new(deployment: Arc<Deployment>, client: HttpClient) -> Self {
         Self {
-            weights: vec![routing::WEIGHT; deployment.regions.len()],
             deployment,
             client,
             turn: AtomicU64::new(0),
@@ -97,7 +95,7 @@ impl FrontDoor {
             .to_owned();
         let healthy: Vec<bool> = self.deployment.health.iter().map(|h| h.healthy()).collect();
         let turn = self.turn.fetch_add(1, Ordering::Relaxed);
-        let order = routing::order(&self.weights, &healthy, turn);
+        let order = routing::order(&healthy, turn);
         let path_and_query = parts
             .uri
             .path_and_query()
@@ -220,9 +218,8 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use epochstore::config::Config;
+    use epochstore::env::Env;
     use epochstore::http::{App, Route, REGION_HEADER};
     use epochstore::store::MemoryStore;
     use tokio::net::TcpListener;
@@ -236,10 +233,7 @@ mod tests {
     use crate::upstream::client;
 
     fn app(region: &str) -> App {
-        let vars: HashMap<String, String> = [("TABLE_NAME", "epochstore"), ("AWS_REGION", region)]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
+        let vars = Env::from_pairs(&[("TABLE_NAME", "epochstore"), ("AWS_REGION", region)]);
         let config = Config::from_vars(&vars).unwrap();
         App::new(
             &config,
@@ -277,7 +271,7 @@ mod tests {
             Arc::new(RegionHealth::new(3)),
         ];
         let deployment = Arc::new(Deployment::new(
-            Settings::from_vars(&HashMap::new()).unwrap(),
+            Settings::from_vars(&Env::default()).unwrap(),
             vec![dead, alive],
             health,
         ));

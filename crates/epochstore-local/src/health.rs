@@ -23,7 +23,6 @@ pub struct HealthCheck {
     healthy: bool,
     failures: u32,
     successes: u32,
-    probes: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,7 +40,6 @@ impl HealthCheck {
             healthy: true,
             failures: 0,
             successes: 0,
-            probes: 0,
         }
     }
 
@@ -63,7 +61,6 @@ impl HealthCheck {
 
     /// Records one probe result; returns the transition it caused, if any.
     pub fn observe(&mut self, ok: bool) -> Option<Transition> {
-        self.probes += 1;
         if ok {
             self.successes = self.successes.saturating_add(1);
             self.failures = 0;

@@ -26,11 +26,11 @@ mod serve;
 mod settings;
 mod upstream;
 
-use std::collections::HashMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use epochstore::env::{Choice, Env};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -46,7 +46,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn main() -> ExitCode {
     epochstore::telemetry::init();
-    let env: HashMap<String, String> = std::env::vars().collect();
+    let env = Env::from_process();
     let settings = match Settings::from_vars(&env) {
         Ok(settings) => settings,
         Err(err) => {
@@ -59,7 +59,7 @@ fn main() -> ExitCode {
         // but the SDK will not sign a request without some. Set before any
         // thread starts.
         for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
-            if env.get(name).is_none_or(|v| v.is_empty()) {
+            if matches!(env.optional(name), Ok(None)) {
                 std::env::set_var(name, "local");
             }
         }
@@ -83,7 +83,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(settings: Settings, env: HashMap<String, String>) -> Result<(), SettingsError> {
+async fn run(settings: Settings, env: Env) -> Result<(), SettingsError> {
     let regions = region::build(&settings, &env).await?;
     // Bind everything first: a port in use is reported before anything runs.
     let front_listener = bind(settings.port, "the front door").await?;

@@ -1,10 +1,11 @@
 //! One emulated region: the library's `App` (all three routes) on its own
 //! port, with a `STATUS` that the failover drill flips at run time.
 
-use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use epochstore::config::{Config, Status};
+use epochstore::config::Config;
+use epochstore::env::Env;
+use epochstore::health_switch::HealthSwitch;
 use epochstore::http::{App, Route};
 use epochstore::store::{create_table_if_missing, MemoryStore, Store};
 
@@ -36,36 +37,28 @@ impl Region {
         Arc::clone(&self.app.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    pub fn status(&self) -> Status {
-        self.app().status
+    pub fn health_switch(&self) -> HealthSwitch {
+        self.app().health_switch
     }
 
     /// Sets the region's `STATUS`, as `make failover`/`make recover` do with
     /// the Lambda environment of a deployed region.
-    pub fn set_status(&self, status: Status) {
+    pub fn set_health_switch(&self, switch: HealthSwitch) {
         let mut app = self.app.write().unwrap_or_else(PoisonError::into_inner);
-        if app.status == status {
+        if app.health_switch == switch {
             return;
         }
-        *app = Arc::new(app.with_status(status));
+        let mut next = App::clone(&app);
+        next.health_switch = switch;
+        *app = Arc::new(next);
         drop(app);
-        tracing::warn!(region = %self.name, status = status_name(status), "region STATUS changed");
-    }
-}
-
-pub fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Ok => "ok",
-        Status::Fail => "fail",
+        tracing::warn!(region = %self.name, status = %switch, "region STATUS changed");
     }
 }
 
 /// Builds every region with its store: one shared store by default, one
 /// replica per region with `REPLICATION_LAG_MS`, or one DynamoDB table.
-pub async fn build(
-    settings: &Settings,
-    env: &HashMap<String, String>,
-) -> Result<Vec<Arc<Region>>, SettingsError> {
+pub async fn build(settings: &Settings, env: &Env) -> Result<Vec<Arc<Region>>, SettingsError> {
     let configs = settings
         .regions
         .iter()
@@ -107,15 +100,11 @@ pub async fn build(
 
 /// The library's configuration for one region: the process environment with
 /// that region's `AWS_REGION`, the table name and `STATUS=ok`.
-fn region_config(
-    settings: &Settings,
-    env: &HashMap<String, String>,
-    region: &str,
-) -> Result<Config, SettingsError> {
+fn region_config(settings: &Settings, env: &Env, region: &str) -> Result<Config, SettingsError> {
     let mut vars = env.clone();
-    vars.insert("AWS_REGION".into(), region.to_owned());
-    vars.insert("TABLE_NAME".into(), settings.table_name.clone());
-    vars.insert("STATUS".into(), "ok".into());
+    vars.set(Config::DEFAULT_REGION_VAR, region);
+    vars.set("TABLE_NAME", &settings.table_name);
+    vars.set(HealthSwitch::VAR, HealthSwitch::Ok.as_str());
     Config::from_vars(&vars).map_err(|err| SettingsError(err.to_string()))
 }
 
@@ -123,7 +112,9 @@ fn region_config(
 /// Local) keeps tables per SDK region, so sharing one client is what makes
 /// the regions see one table, as a global table would.
 async fn dynamodb_store(config: &Config, endpoint: &str) -> Result<Arc<dyn Store>, SettingsError> {
-    let (client, store) = epochstore::lambda::dynamo_store(config).await;
+    let (client, store) = epochstore::lambda::dynamo_store(config)
+        .await
+        .map_err(|err| SettingsError(err.to_string()))?;
     create_table_if_missing(&client, &config.table_name)
         .await
         .map_err(|err| {
@@ -141,28 +132,25 @@ mod tests {
 
     #[tokio::test]
     async fn status_changes_keep_the_store() {
-        let settings = Settings::from_vars(&HashMap::new()).unwrap();
-        let regions = build(&settings, &HashMap::new()).await.unwrap();
+        let settings = Settings::from_vars(&Env::default()).unwrap();
+        let regions = build(&settings, &Env::default()).await.unwrap();
         assert_eq!(regions.len(), 2);
         let before = regions[1].app();
-        regions[1].set_status(Status::Fail);
+        regions[1].set_health_switch(HealthSwitch::Fail);
         let after = regions[1].app();
-        assert_eq!(after.status, Status::Fail);
-        assert_eq!(before.status, Status::Ok);
+        assert_eq!(after.health_switch, HealthSwitch::Fail);
+        assert_eq!(before.health_switch, HealthSwitch::Ok);
         assert!(Arc::ptr_eq(&before.store, &after.store));
         // The default mode shares one store between regions.
         assert!(Arc::ptr_eq(&regions[0].app().store, &after.store));
-        assert_eq!(regions[0].status(), Status::Ok);
+        assert_eq!(regions[0].health_switch(), HealthSwitch::Ok);
         assert_eq!(after.region, "eu-west-3");
     }
 
     /// Whether a record written in the first region is listed by the second
     /// as soon as the write is acknowledged.
     async fn visible_elsewhere_on_acknowledgement(vars: &[(&str, &str)]) -> bool {
-        let env: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let env = Env::from_pairs(vars);
         let settings = Settings::from_vars(&env).unwrap();
         let regions = build(&settings, &env).await.unwrap();
         let record = epochstore::domain::Record::new(chrono::Utc::now(), "eu-central-1");

@@ -2,9 +2,10 @@
 //! handlers read (`WRITE_SHARDS`, `RETENTION_DAYS`, `CORS_ALLOW_ORIGIN`, the
 //! SDK timeouts, ...) is passed through to the library's `Config`.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
+
+use epochstore::env::{Choice, Env, EnvError};
 
 /// The Terraform default of `var.regions` (`terraform/variables.tf`); a test
 /// keeps the two lists equal.
@@ -29,8 +30,10 @@ pub enum Consistency {
     Strong,
 }
 
-impl Consistency {
-    pub fn name(self) -> &'static str {
+impl Choice for Consistency {
+    const ALL: &'static [Self] = &[Self::Eventual, Self::Strong];
+
+    fn name(self) -> &'static str {
         match self {
             Self::Eventual => "eventual",
             Self::Strong => "strong",
@@ -65,23 +68,15 @@ impl fmt::Display for SettingsError {
 
 impl std::error::Error for SettingsError {}
 
+impl From<EnvError> for SettingsError {
+    fn from(err: EnvError) -> Self {
+        Self(err.0)
+    }
+}
+
 impl Settings {
-    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, SettingsError> {
-        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-        let number = |name: &str, default: u64, min: u64, max: u64| -> Result<u64, SettingsError> {
-            let Some(text) = get(name) else {
-                return Ok(default);
-            };
-            text.parse::<u64>()
-                .ok()
-                .filter(|n| (min..=max).contains(n))
-                .ok_or_else(|| {
-                    SettingsError(format!(
-                        "{name} must be a whole number from {min} to {max}, not {text:?}"
-                    ))
-                })
-        };
-        let regions: Vec<String> = match get("REGIONS") {
+    pub fn from_vars(env: &Env) -> Result<Self, SettingsError> {
+        let regions: Vec<String> = match env.optional("REGIONS")? {
             None => DEFAULT_REGIONS.iter().map(|r| (*r).to_owned()).collect(),
             Some(text) => text
                 .split(',')
@@ -109,16 +104,13 @@ impl Settings {
             }
         }
         let max_port = u64::from(u16::MAX) - regions.len() as u64;
-        let port = number("PORT", u64::from(DEFAULT_PORT), 1, max_port)? as u16;
-        let dynamodb_endpoint = get("AWS_ENDPOINT_URL_DYNAMODB").map(str::to_owned);
-        let replication_lag = match get("REPLICATION_LAG_MS") {
+        let port = env.number("PORT", u64::from(DEFAULT_PORT), 1..=max_port)? as u16;
+        let dynamodb_endpoint = env
+            .optional("AWS_ENDPOINT_URL_DYNAMODB")?
+            .map(str::to_owned);
+        let replication_lag = match env.optional("REPLICATION_LAG_MS")? {
             None => None,
-            Some(_) => Some(Duration::from_millis(number(
-                "REPLICATION_LAG_MS",
-                0,
-                0,
-                600_000,
-            )?)),
+            Some(_) => Some(env.millis("REPLICATION_LAG_MS", 0, 0..=600_000)?),
         };
         if replication_lag.is_some() && dynamodb_endpoint.is_some() {
             return Err(SettingsError(
@@ -128,33 +120,26 @@ impl Settings {
                     .into(),
             ));
         }
-        let consistency = match get("CONSISTENCY") {
-            None | Some("eventual") => Consistency::Eventual,
-            Some("strong") => Consistency::Strong,
-            Some(other) => {
-                return Err(SettingsError(format!(
-                    "CONSISTENCY must be eventual or strong, not {other:?}"
-                )))
-            }
-        };
+        let consistency = env.choice("CONSISTENCY", Consistency::Eventual)?;
         Ok(Self {
             port,
             regions,
-            table_name: get("TABLE_NAME").unwrap_or(DEFAULT_TABLE_NAME).to_owned(),
+            table_name: env
+                .optional("TABLE_NAME")?
+                .unwrap_or(DEFAULT_TABLE_NAME)
+                .to_owned(),
             dynamodb_endpoint,
             replication_lag,
             consistency,
-            probe_interval: Duration::from_millis(number(
+            probe_interval: env.millis(
                 "PROBE_INTERVAL_MS",
                 DEFAULT_PROBE_INTERVAL_MS,
-                10,
-                600_000,
-            )?),
-            failure_threshold: number(
+                10..=600_000,
+            )?,
+            failure_threshold: env.number(
                 "FAILURE_THRESHOLD",
                 u64::from(DEFAULT_FAILURE_THRESHOLD),
-                1,
-                10,
+                1..=10,
             )? as u32,
         })
     }
@@ -193,16 +178,9 @@ impl Settings {
 mod tests {
     use super::*;
 
-    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
     #[test]
     fn defaults() {
-        let settings = Settings::from_vars(&vars(&[])).unwrap();
+        let settings = Settings::from_vars(&Env::default()).unwrap();
         assert_eq!(settings.port, 3000);
         assert_eq!(settings.regions, ["eu-central-1", "eu-west-3"]);
         assert_eq!(settings.region_port(0), 3001);
@@ -217,7 +195,7 @@ mod tests {
 
     #[test]
     fn values_are_read() {
-        let settings = Settings::from_vars(&vars(&[
+        let settings = Settings::from_vars(&Env::from_pairs(&[
             ("PORT", "8080"),
             ("REGIONS", " us-east-1, eu-west-1 ,ap-south-1"),
             ("REPLICATION_LAG_MS", "250"),
@@ -239,8 +217,9 @@ mod tests {
 
     #[test]
     fn consistency_eventual_is_the_default_and_can_be_named() {
-        for value in ["", "eventual"] {
-            let settings = Settings::from_vars(&vars(&[("CONSISTENCY", value)])).unwrap();
+        for value in ["", "eventual", "Eventual"] {
+            let settings =
+                Settings::from_vars(&Env::from_pairs(&[("CONSISTENCY", value)])).unwrap();
             assert_eq!(settings.consistency, Consistency::Eventual);
         }
     }
@@ -257,10 +236,9 @@ mod tests {
             (&[("PROBE_INTERVAL_MS", "1")], "PROBE_INTERVAL_MS"),
             (&[("REPLICATION_LAG_MS", "-1")], "REPLICATION_LAG_MS"),
             (
-                &[("CONSISTENCY", "Strong")],
-                "CONSISTENCY must be eventual or strong, not \"Strong\"",
+                &[("CONSISTENCY", "linearizable")],
+                "CONSISTENCY must be eventual or strong, not \"linearizable\"",
             ),
-            (&[("CONSISTENCY", "linearizable")], "CONSISTENCY"),
             (
                 &[
                     ("REPLICATION_LAG_MS", "100"),
@@ -270,7 +248,7 @@ mod tests {
             ),
         ];
         for (pairs, expected) in cases {
-            match Settings::from_vars(&vars(pairs)) {
+            match Settings::from_vars(&Env::from_pairs(pairs)) {
                 Err(err) => assert!(err.to_string().contains(expected), "{err} lacks {expected}"),
                 Ok(settings) => panic!("accepted {pairs:?}: {settings:?}"),
             }

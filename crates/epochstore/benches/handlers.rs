@@ -14,12 +14,12 @@
 //! Environment: `BENCH_ITERATIONS` (default 20000), `BENCH_WARMUP` (2000),
 //! `BENCH_RECORDS` (records stored before the GETs, 1000).
 
-use std::collections::HashMap;
 use std::error::Error;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use epochstore::config::Config;
+use epochstore::env::Env;
 use epochstore::http::{App, Route};
 use epochstore::store::MemoryStore;
 use lambda_http::Request;
@@ -27,46 +27,19 @@ use serde_json::{json, Value};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
-/// An API Gateway HTTP API (payload format 2.0) event, as API Gateway sends it.
-fn event(method: &str, path_and_query: &str, accept: &str) -> String {
-    let (raw_path, raw_query) = path_and_query
-        .split_once('?')
-        .unwrap_or((path_and_query, ""));
-    let route_key = format!("{method} {raw_path}");
-    json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": raw_path,
-        "rawQueryString": raw_query,
-        "headers": {
-            "accept": accept,
-            "host": "abc123.execute-api.eu-central-1.amazonaws.com",
-            "user-agent": "curl/8.5.0",
-            "x-forwarded-for": "203.0.113.9",
-            "x-forwarded-port": "443",
-            "x-forwarded-proto": "https"
-        },
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123",
-            "domainName": "abc123.execute-api.eu-central-1.amazonaws.com",
-            "domainPrefix": "abc123",
-            "http": {
-                "method": method,
-                "path": raw_path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "203.0.113.9",
-                "userAgent": "curl/8.5.0"
-            },
-            "requestId": "JKJaXmPLvHcESHA=",
-            "routeKey": route_key,
-            "stage": "$default",
-            "time": "23/Nov/2026:19:46:07 +0000",
-            "timeEpoch": 1_795_463_167_000_i64
-        },
-        "isBase64Encoded": false
-    })
-    .to_string()
+/// The tests' event builder, so the bench decodes the same events.
+#[path = "../tests/support/event.rs"]
+mod api_gateway;
+
+/// An API Gateway HTTP API event as a client behind a proxy sends it.
+fn event(method: &'static str, path_and_query: &str, accept: &str) -> String {
+    api_gateway::event(method, path_and_query)
+        .header("accept", accept)
+        .header("x-forwarded-for", "203.0.113.9")
+        .header("x-forwarded-port", "443")
+        .header("x-forwarded-proto", "https")
+        .to_json()
+        .to_string()
 }
 
 struct Case {
@@ -136,11 +109,10 @@ async fn run_all(
     iterations: usize,
     records: usize,
 ) -> Result<Value> {
-    let vars: HashMap<String, String> = HashMap::from([
-        ("TABLE_NAME".to_owned(), "epochstore-bench".to_owned()),
-        ("AWS_REGION".to_owned(), "eu-central-1".to_owned()),
-    ]);
-    let config = Config::from_vars(&vars)?;
+    let config = Config::from_vars(&Env::from_pairs(&[
+        ("TABLE_NAME", "epochstore-bench"),
+        ("AWS_REGION", "eu-central-1"),
+    ]))?;
     let store = Arc::new(MemoryStore::new(config.store_settings()));
     let app = App::new(&config, store.clone(), Route::ALL.to_vec());
     // Pre-fill through the handler, the way records arrive in production.

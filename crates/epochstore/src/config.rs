@@ -2,26 +2,19 @@
 //! A missing or invalid value fails initialisation with one clear message
 //! instead of failing the first request.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use crate::store::{SdkSettings, StoreSettings};
-
-/// What the health function reports before probing the store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Ok,
-    /// Set by the failover drill: the region reports itself unhealthy.
-    Fail,
-}
+use crate::env::{Env, EnvError};
+use crate::health_switch::HealthSwitch;
+use crate::store::{SdkSettings, StoreSettings, TlsSettings, TrustRoots};
 
 /// Everything the handlers and the store need, from environment variables.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     pub table_name: String,
     pub region: String,
-    pub status: Status,
+    pub health_switch: HealthSwitch,
     pub write_shards: u16,
     pub retention: Option<Duration>,
     pub idempotency_ttl: Duration,
@@ -41,83 +34,60 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl From<EnvError> for ConfigError {
+    fn from(err: EnvError) -> Self {
+        Self(err.0)
+    }
+}
+
 impl Config {
     pub const DEFAULT_REGION_VAR: &'static str = "AWS_REGION";
 
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(&std::env::vars().collect())
+        Self::from_vars(&Env::from_process())
     }
 
-    /// Reads configuration from a map of variables (the environment, or a test's).
-    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-        let table_name = get("TABLE_NAME")
-            .ok_or_else(|| ConfigError("TABLE_NAME is required".into()))?
-            .to_owned();
+    /// Reads configuration from a set of variables (the environment, or a test's).
+    pub fn from_vars(env: &Env) -> Result<Self, ConfigError> {
+        let table_name = env.required("TABLE_NAME", "")?.to_owned();
         if !valid_table_name(&table_name) {
             return Err(ConfigError(format!(
                 "TABLE_NAME {table_name:?} is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .)"
             )));
         }
-        let region = get(Self::DEFAULT_REGION_VAR)
-            .ok_or_else(|| ConfigError("AWS_REGION is required (Lambda sets it)".into()))?
+        let region = env
+            .required(Self::DEFAULT_REGION_VAR, " (Lambda sets it)")?
             .to_owned();
-        let status = match get("STATUS").map(str::to_ascii_lowercase).as_deref() {
-            None | Some("ok") => Status::Ok,
-            Some("fail") => Status::Fail,
-            Some(other) => {
-                return Err(ConfigError(format!(
-                    "STATUS must be \"ok\" or \"fail\", not {other:?}"
-                )))
-            }
-        };
-        let number = |name: &str, default: u64, range: std::ops::RangeInclusive<u64>| {
-            let Some(text) = get(name) else {
-                return Ok(default);
-            };
-            text.parse::<u64>()
-                .ok()
-                .filter(|n| range.contains(n))
-                .ok_or_else(|| {
-                    ConfigError(format!(
-                        "{name} must be a whole number from {} to {}, not {text:?}",
-                        range.start(),
-                        range.end()
-                    ))
-                })
-        };
-        let millis =
-            |name: &str, default: u64| number(name, default, 1..=60_000).map(Duration::from_millis);
-        let retention_days = number("RETENTION_DAYS", 0, 0..=36_500)?;
+        let retention_days = env.number("RETENTION_DAYS", 0, 0..=36_500)?;
         let config = Self {
             table_name,
             region,
-            status,
-            write_shards: number("WRITE_SHARDS", 1, 1..=64)? as u16,
+            health_switch: env.choice(HealthSwitch::VAR, HealthSwitch::Ok)?,
+            write_shards: env.number("WRITE_SHARDS", 1, 1..=64)? as u16,
             retention: (retention_days > 0).then(|| Duration::from_secs(retention_days * 86_400)),
             idempotency_ttl: Duration::from_secs(
-                number("IDEMPOTENCY_TTL_HOURS", 24, 1..=720)? * 3_600,
+                env.number("IDEMPOTENCY_TTL_HOURS", 24, 1..=720)? * 3_600,
             ),
-            consistent_reads: match get("CONSISTENT_READS")
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-            {
-                None | Some("false") => false,
-                Some("true") => true,
-                Some(other) => {
-                    return Err(ConfigError(format!(
-                        "CONSISTENT_READS must be \"true\" or \"false\", not {other:?}"
-                    )))
-                }
-            },
-            cors_allow_origin: get("CORS_ALLOW_ORIGIN").map(str::to_owned),
+            consistent_reads: env.bool("CONSISTENT_READS", false)?,
+            cors_allow_origin: env.optional("CORS_ALLOW_ORIGIN")?.map(str::to_owned),
             sdk: SdkSettings {
-                connect_timeout: millis("DYNAMODB_CONNECT_TIMEOUT_MS", 1_000)?,
-                attempt_timeout: millis("DYNAMODB_ATTEMPT_TIMEOUT_MS", 2_000)?,
-                operation_timeout: millis("DYNAMODB_OPERATION_TIMEOUT_MS", 5_000)?,
-                max_attempts: number("DYNAMODB_MAX_ATTEMPTS", 3, 1..=10)? as u32,
-                probe_timeout: millis("HEALTH_PROBE_TIMEOUT_MS", 1_000)?,
+                connect_timeout: env.millis("DYNAMODB_CONNECT_TIMEOUT_MS", 1_000, 1..=60_000)?,
+                attempt_timeout: env.millis("DYNAMODB_ATTEMPT_TIMEOUT_MS", 2_000, 1..=60_000)?,
+                operation_timeout: env.millis(
+                    "DYNAMODB_OPERATION_TIMEOUT_MS",
+                    5_000,
+                    1..=60_000,
+                )?,
+                max_attempts: env.number("DYNAMODB_MAX_ATTEMPTS", 3, 1..=10)? as u32,
+                probe_timeout: env.millis("HEALTH_PROBE_TIMEOUT_MS", 1_000, 1..=60_000)?,
+                endpoint_url: env
+                    .optional("AWS_ENDPOINT_URL_DYNAMODB")?
+                    .map(str::to_owned),
+                tls: TlsSettings {
+                    roots: env.choice(TrustRoots::VAR, TrustRoots::Amazon)?,
+                    ca_bundle: env.optional(TlsSettings::CA_BUNDLE_VAR)?.map(Into::into),
+                },
             },
         };
         Ok(config)
@@ -146,23 +116,19 @@ fn valid_table_name(name: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
     #[test]
     fn defaults_apply_when_only_the_required_variables_are_set() {
-        let config = Config::from_vars(&vars(&[
+        let config = Config::from_vars(&Env::from_pairs(&[
             ("TABLE_NAME", "epochstore"),
             ("AWS_REGION", "eu-west-3"),
         ]));
         let Ok(config) = config else {
             panic!("{config:?}");
         };
-        assert_eq!(config.status, Status::Ok);
+        assert_eq!(config.health_switch, HealthSwitch::Ok);
+        assert_eq!(config.sdk.endpoint_url, None);
+        assert_eq!(config.sdk.tls, TlsSettings::default());
+        assert_eq!(config.sdk.tls.roots, TrustRoots::Amazon);
         assert_eq!(config.write_shards, 1);
         assert_eq!(config.retention, None);
         assert_eq!(config.idempotency_ttl, Duration::from_secs(86_400));
@@ -209,9 +175,17 @@ mod tests {
                 ],
                 "CONSISTENT_READS",
             ),
+            (
+                &[
+                    ("TABLE_NAME", "tab"),
+                    ("AWS_REGION", "r"),
+                    ("DYNAMODB_TRUST_ROOTS", "system"),
+                ],
+                "DYNAMODB_TRUST_ROOTS must be amazon or platform, not \"system\"",
+            ),
         ];
         for (pairs, expected) in cases {
-            match Config::from_vars(&vars(pairs)) {
+            match Config::from_vars(&Env::from_pairs(pairs)) {
                 Err(err) => assert!(err.to_string().contains(expected), "{err} lacks {expected}"),
                 Ok(config) => panic!("accepted {pairs:?}: {config:?}"),
             }
@@ -220,16 +194,63 @@ mod tests {
 
     #[test]
     fn status_fail_and_retention_are_read() {
-        let config = Config::from_vars(&vars(&[
+        let config = Config::from_vars(&Env::from_pairs(&[
             ("TABLE_NAME", "tab"),
             ("AWS_REGION", "r"),
             ("STATUS", "FAIL"),
             ("RETENTION_DAYS", "7"),
         ]));
-        assert_eq!(config.as_ref().map(|c| c.status), Ok(Status::Fail));
+        assert_eq!(
+            config.as_ref().map(|c| c.health_switch),
+            Ok(HealthSwitch::Fail)
+        );
         assert_eq!(
             config.map(|c| c.retention),
             Ok(Some(Duration::from_secs(7 * 86_400)))
+        );
+    }
+
+    #[test]
+    fn trust_roots_ca_bundle_and_endpoint_are_read() {
+        let config = Config::from_vars(&Env::from_pairs(&[
+            ("TABLE_NAME", "tab"),
+            ("AWS_REGION", "r"),
+            ("DYNAMODB_TRUST_ROOTS", "platform"),
+            ("AWS_CA_BUNDLE", " /etc/ca/extra.pem "),
+            ("AWS_ENDPOINT_URL_DYNAMODB", "https://localhost:4443"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            config.sdk.tls,
+            TlsSettings {
+                roots: TrustRoots::Platform,
+                ca_bundle: Some("/etc/ca/extra.pem".into()),
+            }
+        );
+        assert_eq!(
+            config.sdk.endpoint_url.as_deref(),
+            Some("https://localhost:4443")
+        );
+    }
+
+    /// A variable we read must be UTF-8; any other variable may be anything.
+    #[cfg(unix)]
+    #[test]
+    fn a_non_utf8_variable_fails_only_when_it_is_one_we_read() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let env = |extra: (&str, Vec<u8>)| {
+            Env::from_os([
+                ("TABLE_NAME".into(), "tab".into()),
+                ("AWS_REGION".into(), "r".into()),
+                (extra.0.into(), OsString::from_vec(extra.1)),
+            ])
+        };
+        assert!(Config::from_vars(&env(("UNRELATED", vec![0xff]))).is_ok());
+        let err = Config::from_vars(&env(("AWS_CA_BUNDLE", vec![b'/', 0xff]))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid configuration: AWS_CA_BUNDLE is not valid UTF-8"
         );
     }
 }

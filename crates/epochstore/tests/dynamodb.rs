@@ -13,9 +13,8 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use epochstore::domain::{IdempotencyKey, PageLimit, Record, RecordId};
-use epochstore::lambda;
 use epochstore::store::{
-    create_table_if_missing, sdk_config, DynamoStore, PutOutcome, Store, StoreError, KEY_SCHEMA,
+    create_table_if_missing, DynamoStore, PutOutcome, Store, StoreError, KEY_SCHEMA,
 };
 use support::*;
 
@@ -64,14 +63,8 @@ struct Fixture {
 
 /// A client for `moto` and a fresh table created through the library.
 async fn fixture(moto: &Moto, table: &str) -> Fixture {
-    std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
     let config = config("eu-west-3", &[("TABLE_NAME", table)]);
-    let sdk = sdk_config(&config.region, &config.sdk).await;
-    let dynamo_config = aws_sdk_dynamodb::config::Builder::from(&sdk)
-        .endpoint_url(moto.endpoint())
-        .build();
-    let client = aws_sdk_dynamodb::Client::from_conf(dynamo_config);
+    let client = dynamo_client(&config, &moto.endpoint()).await;
     create_table_if_missing(&client, table)
         .await
         .expect("create table");
@@ -439,13 +432,8 @@ async fn records_carry_a_ttl_only_when_retention_is_configured() {
 async fn handlers_on_dynamodb_serve_the_contract() {
     let moto = Moto::start();
     let table = "handlers";
-    fixture(&moto, table).await;
-    std::env::set_var("AWS_ENDPOINT_URL_DYNAMODB", moto.endpoint());
-    let app = lambda::app(
-        &config("eu-west-3", &[("TABLE_NAME", table)]),
-        epochstore::http::Route::ALL.to_vec(),
-    )
-    .await;
+    let fx = fixture(&moto, table).await;
+    let app = app_on(Arc::new(fx.store(&[])), "eu-west-3", &[]);
     let created = call(
         &app,
         event("POST", "/storeEpochTime").header("idempotency-key", "k-1"),

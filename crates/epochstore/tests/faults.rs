@@ -83,18 +83,10 @@ async fn serve(mut stream: TcpStream, fault: Fault, requests: Arc<AtomicUsize>) 
 }
 
 async fn app_against(endpoint: &str, extra: &[(&str, &str)]) -> epochstore::http::App {
-    std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
     let mut vars = vec![("TABLE_NAME", "faults")];
     vars.extend_from_slice(extra);
     let config = config("eu-west-3", &vars);
-    // The endpoint is set on this test's config only (tests run in parallel).
-    let sdk = epochstore::store::sdk_config(&config.region, &config.sdk).await;
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&sdk)
-            .endpoint_url(endpoint)
-            .build(),
-    );
+    let client = dynamo_client(&config, endpoint).await;
     let store = epochstore::store::DynamoStore::new(
         client,
         config.table_name.clone(),

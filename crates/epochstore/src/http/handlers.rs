@@ -11,8 +11,8 @@ use super::html;
 use super::page::PageBody;
 use super::query::{prefers_html, PageQuery};
 use super::response::{json, set_header, with_content_type, ApiError};
-use crate::config::Status;
 use crate::domain::{Cursor, IdempotencyKey, Record};
+use crate::health_switch::HealthSwitch;
 use crate::store::{PutOutcome, Store, StoreError};
 
 /// `POST /storeEpochTime`: stores the server's current UTC time. `201` with
@@ -105,14 +105,14 @@ struct Checks {
 
 /// `GET /health`, polled by Route53 every 10 seconds from many places: one
 /// bounded read of a single key, skipped altogether when `STATUS=fail`.
-pub async fn health(store: &dyn Store, region: &str, status: Status) -> Response<Body> {
-    let failure = match status {
-        Status::Fail => Some((
+pub async fn health(store: &dyn Store, region: &str, switch: HealthSwitch) -> Response<Body> {
+    let failure = match switch {
+        HealthSwitch::Fail => Some((
             "skipped",
             "status_fail",
             "STATUS=fail: this region is drained for a failover drill",
         )),
-        Status::Ok => match store.probe().await {
+        HealthSwitch::Ok => match store.probe().await {
             Ok(()) => None,
             Err(StoreError::Timeout) => Some((
                 "timeout",

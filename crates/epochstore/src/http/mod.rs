@@ -18,7 +18,8 @@ use tracing::Instrument;
 
 pub use response::{ApiError, MAX_BODY_BYTES};
 
-use crate::config::{Config, Status};
+use crate::config::Config;
+use crate::health_switch::HealthSwitch;
 use crate::store::Store;
 use crate::telemetry;
 
@@ -68,10 +69,11 @@ impl Route {
 /// What a handler needs: the store, the region it serves and the health
 /// switch. `routes` are the routes this process owns (one per Lambda function,
 /// all three in the local emulation); any other route is a `404`.
+#[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn Store>,
     pub region: String,
-    pub status: Status,
+    pub health_switch: HealthSwitch,
     pub cors_allow_origin: Option<String>,
     pub routes: Vec<Route>,
 }
@@ -81,21 +83,19 @@ impl App {
         Self {
             store,
             region: config.region.clone(),
-            status: config.status,
+            health_switch: config.health_switch,
             cors_allow_origin: config.cors_allow_origin.clone(),
             routes,
         }
     }
 
-    /// The same application with another `STATUS` (the failover drill).
-    pub fn with_status(&self, status: Status) -> Self {
-        Self {
-            store: Arc::clone(&self.store),
-            region: self.region.clone(),
-            status,
-            cors_allow_origin: self.cors_allow_origin.clone(),
-            routes: self.routes.clone(),
-        }
+    /// The answer to a request refused before it could be handed over (the
+    /// local emulation's body limit, enforced while reading), with the
+    /// headers every response of the API carries.
+    pub fn refusal(&self, error: ApiError) -> Response<Body> {
+        let mut response = error.into_response();
+        self.finish(&mut response);
+        response
     }
 
     /// Answers one request and logs it. Never fails: every outcome, including
@@ -162,7 +162,7 @@ impl App {
                 handlers::get_epoch_store(self.store.as_ref(), &self.region, &request).await
             }
             Route::Health => {
-                Ok(handlers::health(self.store.as_ref(), &self.region, self.status).await)
+                Ok(handlers::health(self.store.as_ref(), &self.region, self.health_switch).await)
             }
         };
         let mut response = result.unwrap_or_else(ApiError::into_response);

@@ -1,5 +1,6 @@
 //! The in-memory store: the embedded default for local runs and the fast
-//! store of handler tests, with the same semantics as DynamoDB's.
+//! store of handler tests. It keeps the store contract; where it differs
+//! from DynamoDB is said in the `store` module.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};

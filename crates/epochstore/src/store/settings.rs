@@ -1,8 +1,9 @@
 //! How the stores are set up: the record layout and expiry both keep, and the
-//! DynamoDB client's timeouts and retries.
+//! DynamoDB client's endpoint, trust roots, timeouts and retries.
 
 use std::time::Duration;
 
+use super::tls::TlsSettings;
 use crate::domain::Record;
 
 /// How records are laid out and kept, shared by both implementations.
@@ -56,4 +57,7 @@ pub struct SdkSettings {
     pub max_attempts: u32,
     /// Bound of the health probe's single read (no retries).
     pub probe_timeout: Duration,
+    /// `AWS_ENDPOINT_URL_DYNAMODB`: a local endpoint (moto, DynamoDB Local).
+    pub endpoint_url: Option<String>,
+    pub tls: TlsSettings,
 }

@@ -4,146 +4,51 @@
 // Test support: a panic here is a failed assertion, not a request-path panic.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::HashMap;
+mod event;
+
+pub use event::{event, Event};
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use aws_sdk_dynamodb::config::Credentials;
 use epochstore::config::Config;
 use epochstore::domain::{IdempotencyKey, PageLimit, Record, RecordId};
+use epochstore::env::Env;
 use epochstore::http::{App, Route};
-use epochstore::store::{MemoryStore, Page, PutOutcome, Store, StoreError, StoreFuture};
-use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use epochstore::store::{
+    sdk_config, MemoryStore, Page, PutOutcome, Store, StoreError, StoreFuture,
+};
+use lambda_http::{Body, Response};
+use serde_json::Value;
 
 pub const REGION: &str = "eu-central-1";
 
-/// Builds the request API Gateway would hand the function, through the same
-/// deserialiser as the Lambda runtime.
-pub struct Event {
-    method: &'static str,
-    raw_path: String,
-    raw_query: String,
-    headers: Vec<(String, String)>,
-    body: Option<(String, bool)>,
-}
-
-pub fn event(method: &'static str, path_and_query: &str) -> Event {
-    let (raw_path, raw_query) = path_and_query
-        .split_once('?')
-        .unwrap_or((path_and_query, ""));
-    Event {
-        method,
-        raw_path: raw_path.to_owned(),
-        raw_query: raw_query.to_owned(),
-        headers: vec![
-            ("user-agent".into(), "curl/8.5.0".into()),
-            ("accept".into(), "*/*".into()),
-        ],
-        body: None,
-    }
-}
-
-impl Event {
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.retain(|(n, _)| n != name);
-        self.headers.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    pub fn text_body(mut self, body: &str) -> Self {
-        self.body = Some((body.to_owned(), false));
-        self
-    }
-
-    pub fn binary_body(mut self, bytes: &[u8]) -> Self {
-        self.body = Some((base64(bytes), true));
-        self
-    }
-
-    pub fn to_json(&self) -> Value {
-        let mut headers = serde_json::Map::new();
-        for (name, value) in &self.headers {
-            // API Gateway joins repeated headers with commas.
-            let joined = match headers.get(name) {
-                Some(Value::String(prev)) => format!("{prev},{value}"),
-                _ => value.clone(),
-            };
-            headers.insert(name.clone(), Value::String(joined));
-        }
-        headers.insert(
-            "host".into(),
-            json!("abc123.execute-api.eu-central-1.amazonaws.com"),
-        );
-        let route_key = Route::from_path(&self.raw_path).map_or("$default".to_owned(), |r| {
-            format!("{} {}", self.method, r.path())
-        });
-        json!({
-            "version": "2.0",
-            "routeKey": route_key,
-            "rawPath": self.raw_path,
-            "rawQueryString": self.raw_query,
-            "headers": headers,
-            "requestContext": {
-                "accountId": "123456789012",
-                "apiId": "abc123",
-                "domainName": "abc123.execute-api.eu-central-1.amazonaws.com",
-                "domainPrefix": "abc123",
-                "http": {
-                    "method": self.method,
-                    "path": self.raw_path,
-                    "protocol": "HTTP/1.1",
-                    "sourceIp": "203.0.113.9",
-                    "userAgent": "curl/8.5.0"
-                },
-                "requestId": "JKJaXmPLvHcESHA=",
-                "routeKey": route_key,
-                "stage": "$default",
-                "time": "23/Nov/2026:19:46:07 +0000",
-                "timeEpoch": 1795463167000_i64
-            },
-            "body": self.body.as_ref().map(|(b, _)| b.clone()),
-            "isBase64Encoded": self.body.as_ref().is_some_and(|(_, b64)| *b64),
-        })
-    }
-
-    pub fn request(&self) -> Request {
-        lambda_http::request::from_str(&self.to_json().to_string()).expect("valid HTTP API event")
-    }
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 pub fn config(region: &str, extra: &[(&str, &str)]) -> Config {
-    let mut vars: HashMap<String, String> = HashMap::from([
-        ("TABLE_NAME".into(), "epochstore-test".into()),
-        ("AWS_REGION".into(), region.into()),
-    ]);
-    for (k, v) in extra {
-        vars.insert((*k).into(), (*v).into());
+    let mut vars = Env::from_pairs(&[("TABLE_NAME", "epochstore-test"), ("AWS_REGION", region)]);
+    for (name, value) in extra {
+        vars.set(name, value);
     }
     Config::from_vars(&vars).expect("valid test configuration")
+}
+
+/// A DynamoDB client for `endpoint` with test credentials, built on the
+/// library's SDK configuration for `config`. Both are set on this client's
+/// builder, never with `std::env::set_var`: tests run on parallel threads
+/// that read the environment.
+pub async fn dynamo_client(config: &Config, endpoint: &str) -> aws_sdk_dynamodb::Client {
+    let sdk = sdk_config(&config.region, &config.sdk)
+        .await
+        .expect("SDK configuration");
+    aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+            .endpoint_url(endpoint)
+            .build(),
+    )
 }
 
 pub fn app_on(store: Arc<dyn Store>, region: &str, extra: &[(&str, &str)]) -> App {
