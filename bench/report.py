@@ -504,8 +504,8 @@ def power_tuning(r: dict) -> str:
         w(f"**This machine offers no cgroup CPU control ({t.get('no_cpu_control_reason')}).** Every run below "
           "had a full core, as in the sections above, so only the 1,769 MB row (one vCPU) stands for Lambda; "
           "the smaller sizes were not measured.\n")
-    w("DynamoDB is reached over TLS: a TLS terminator in the bench (Python `ssl`, TLS 1.3, a throwaway RSA 2048 "
-      "test CA and a certificate for 127.0.0.1) in front of moto. Trust modes, one build: *plain* = moto over "
+    w("DynamoDB is reached over TLS: the tests' TLS terminator (`tests/py/tls_terminator.py`: Python `ssl`, "
+      "TLS 1.3, a throwaway ECDSA P-256 test CA and a certificate for 127.0.0.1) in front of moto. Trust modes, one build: *plain* = moto over "
       "plain HTTP (the method of the sections above, the control); *pinned* = the build's own roots plus the "
       "test CA through `AWS_CA_BUNDLE`; *platform* = `DYNAMODB_TRUST_ROOTS=platform` with `SSL_CERT_FILE` = "
       f"the system bundle (`{t.get('system_bundle')}`) plus the test CA, so the platform store is read and "

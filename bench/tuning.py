@@ -43,7 +43,7 @@ class Tuning:
         self.table = table
         self.moto_endpoint = moto_endpoint
         self.logs = logs
-        self.tls = TlsEndpoint(work, ("127.0.0.1", int(moto_endpoint.rsplit(":", 1)[1])))
+        self.tls = TlsEndpoint(work, int(moto_endpoint.rsplit(":", 1)[1]))
         self.cpu, self.cpu_control = CpuShare.create(f"epochstore-bench-{os.getpid()}")
         self.launcher = Launcher(self.cpu.enter) if self.cpu else None
         self.memory_sizes = env_ints("BENCH_MEMORY_SIZES", "128,256,512,1024,1769")
@@ -125,7 +125,7 @@ class Tuning:
                   "effective_periods_us": {str(p): {str(m): effective_period_us(m, p) if p else None
                                                     for m in self.memory_sizes} for p in self.periods_us},
                   "starts": self.starts, "warm_invocations": self.warm_count,
-                  "system_bundle": self.tls.files.get("system_bundle")}
+                  "system_bundle": self.tls.system_bundle}
         try:
             modes = {mode: self.probe(mode) for mode in TRUST_MODES}
             result["mode_errors"] = {m: e for m, e in modes.items() if e}
