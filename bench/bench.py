@@ -288,7 +288,9 @@ def main() -> None:
                     "machine": machine(),
                     "settings": {"starts": starts, "warm_invocations": warm, "reference_get_warm": ref_get_warm,
                                  "table_sizes": sizes,
-                                 "records_before_runs": ref_records}}
+                                 "records_before_runs": ref_records,
+                                 "overrides": {k: v for k, v in sorted(os.environ.items())
+                                               if k.startswith("BENCH_")}}}
 
     # Zip sizes and bootstraps.
     zips = {}
@@ -399,23 +401,29 @@ def main() -> None:
         f.write("\n")
     with open(os.path.join(HERE, "report.md"), "w") as f:
         f.write(report.render(result))
-    shutil.rmtree(work, ignore_errors=True)
+    if result["tuning"].get("failures"):
+        log(f"failed runs: their logs are kept in {logs}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     log(f"done in {result['duration_s']} s: bench/report.md, bench/report.json")
 
 
 def cold_starts(functions: list[Function], starts: int, env_for, logs: str) -> dict:
-    results = {f.label: {"init_ms": [], "first_response_ms": [], "first_invoke_ms": []} for f in functions}
+    results = {f.label: {"init_ms": [], "init_cpu_ms": [], "first_response_ms": [], "first_invoke_ms": []}
+               for f in functions}
     for round_ in range(starts):
         # Round robin, so drift in the machine's load touches every function alike.
         for function in functions:
             run = Running(function, env_for(function), os.path.join(logs, f"{function.stack}-{function.name}.cold.log"))
             try:
                 init = run.wait_init()
+                init_cpu = run.cpu_ms()
                 invoke_ms, _ = run.invoke()
                 first = (time.perf_counter() - run.spawned) * 1000
             finally:
                 run.stop()
             r = results[function.label]
+            r["init_cpu_ms"].append(init_cpu)
             r["init_ms"].append(init)
             r["first_response_ms"].append(first)
             r["first_invoke_ms"].append(invoke_ms)

@@ -112,6 +112,11 @@ class Running:
             raise RuntimeError(f"{self.function.label}: {answer}"[:400])
         return elapsed, outcome.payload
 
+    def cpu_ms(self) -> float:
+        """CPU time the process has run so far (/proc/<pid>/schedstat, ns on a CPU)."""
+        with open(f"/proc/{self.process.pid}/schedstat") as f:
+            return int(f.read().split()[0]) / 1e6
+
     def status(self) -> dict:
         values = {}
         with open(f"/proc/{self.process.pid}/status") as f:

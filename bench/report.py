@@ -75,6 +75,10 @@ def header(r: dict) -> str:
       "`python3 bench/report.py`.\n")
     m = r.get("machine", {})
     s = r.get("settings", {})
+    if s.get("overrides"):
+        w("**Reduced run, not the final figures:** settings overridden ("
+          + ", ".join(f"`{k}={v}`" for k, v in s["overrides"].items())
+          + "), possibly on a shared, busy machine. A full `make bench` on a quiet machine replaces it.\n")
     w(f"Machine: {m.get('cpu')}, {m.get('cores')} cores (shared with other builds), Linux {m.get('kernel')}, "
       f"load average at start {', '.join(fmt(x) for x in m.get('load_avg_at_start', []))}; "
       f"Python {m.get('python')}, Node.js {m.get('node')}. Settings: {s.get('starts')} cold starts per function, "
@@ -153,17 +157,20 @@ def cold_start(r: dict) -> str:
     hello_init = hello_median(r, "init_ms")
     hello_first = hello_median(r, "first_response_ms")
     w("## Cold start (Rust, against the hello-world)\n")
-    w("| function | init median | init p90 | first response median | first response p90 | init ÷ hello | first response ÷ hello |")
-    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    w("| function | init median | init p90 | init CPU median | first response median | first response p90 | init ÷ hello | first response ÷ hello |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label in ["hello/hello"] + [f"rust/{f}" for f in FUNCTIONS]:
         c = cold.get(label)
         if not c:
             continue
         i, fr = c["init_ms"], c["first_response_ms"]
-        w(f"| {label} | {fmt(i['median'])} ms | {fmt(i['p90'])} ms | {fmt(fr['median'])} ms | {fmt(fr['p90'])} ms | "
+        cpu = c.get("init_cpu_ms", {}).get("median")
+        w(f"| {label} | {fmt(i['median'])} ms | {fmt(i['p90'])} ms | {ms(cpu)} | {fmt(fr['median'])} ms | {fmt(fr['p90'])} ms | "
           f"{fmt(i['median'] / hello_init if hello_init else None)}× | "
           f"{fmt(fr['median'] / hello_first if hello_first else None)}× |")
-    w(f"\n{hello.get('init_ms', {}).get('n', 'n/a')} starts each. The first response includes the first "
+    w(f"\n{hello.get('init_ms', {}).get('n', 'n/a')} starts each. *Init CPU* is the CPU time the process had "
+      "used at its first poll (`/proc/<pid>/schedstat`), the part of init that is ours rather than the "
+      "emulator's or the scheduler's. The first response includes the first "
       "DynamoDB call (a new TCP connection to moto, credentials resolved, request signed); the hello-world "
       "makes none, so that ratio is expected to be larger than the init ratio; for `GET` it is mostly moto's "
       "Query time (see the read cost section). The SDK client is built in init (`lambda::app`, before the "
@@ -541,21 +548,24 @@ def power_tuning_table(t: dict, period: int) -> str:
     modes = t.get("modes", [])
     w(f"### {period_text(t, period)}\n")
     w("| memory | CPU share | function | init | first response: plain | TLS pinned | TLS platform | "
-      "platform − pinned | warm p50 | warm p99 | throttled periods (warm) | Lambda cost per million |")
-    w("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+      "platform − pinned | first invocation CPU: pinned / platform | warm p50 | warm p99 | "
+      "throttled periods (warm) | Lambda cost per million |")
+    w("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for memory in t.get("memory_sizes", []):
         share = f"{fmt(memory / 1769 * 100, 1)} %" if t.get("cpu_control") else "full core"
         w(f"| {memory} MB | {share} | hello-world | {ms(tuning_cold(t, period, memory, 'hello/hello', 'init_ms'))} | "
-          f"{ms(tuning_cold(t, period, memory, 'hello/hello'))} | | | | | | | |")
+          f"{ms(tuning_cold(t, period, memory, 'hello/hello'))} | | | | | | | | |")
         for f in FUNCTIONS:
             first = {m: tuning_cold(t, period, memory, f"{m}/{f}") if m in modes else None for m in TRUST_MODES}
             init = next((tuning_cold(t, period, memory, f"{m}/{f}", "init_ms") for m in modes), None)
             saved = first["platform"] - first["pinned"] if first["platform"] and first["pinned"] else None
+            cpu = [ms(tuning_cold(t, period, memory, f"{m}/{f}", "first_invoke_cpu_ms")) if m in modes else "n/a"
+                   for m in ("pinned", "platform")]
             wr = t.get("warm", {}).get(str(period), {}).get(str(memory), {}).get(f)
             rt = (wr or {}).get("round_trip_ms", {})
             cost = lambda_cost_per_million(memory, wr["billed_ms_mean"]) if wr else None
             w(f"| {memory} MB | {share} | {f} | {ms(init)} | {ms(first['plain'])} | {ms(first['pinned'])} | "
-              f"{ms(first['platform'])} | {ms(saved)} | {ms(rt.get('median'))} | {ms(rt.get('p99'))} | "
+              f"{ms(first['platform'])} | {ms(saved)} | {' / '.join(cpu)} | {ms(rt.get('median'))} | {ms(rt.get('p99'))} | "
               f"{(wr or {}).get('throttled_periods', 'n/a')} | {'$' + fmt(cost, 3) if cost is not None else 'n/a'} |")
     w("")
     return "\n".join(out)

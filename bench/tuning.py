@@ -93,13 +93,16 @@ class Tuning:
         run = self.start(function, mode, memory_mb, period_us, "cold")
         try:
             init = run.wait_init()
+            init_cpu = run.cpu_ms()
             self.limit(memory_mb)
             invoke_ms, _ = run.invoke()
             first = (time.perf_counter() - run.spawned) * 1000
+            first_cpu = run.cpu_ms() - init_cpu
             throttled = self.throttled()
         finally:
             run.stop()
         return {"init_ms": init, "first_response_ms": first, "first_invoke_ms": invoke_ms,
+                "init_cpu_ms": init_cpu, "first_invoke_cpu_ms": first_cpu,
                 "throttled_periods": throttled["nr_throttled"], "throttled_ms": throttled["throttled_ms"]}
 
     def warm_run(self, function: Function, mode: str, memory_mb: int, period_us: int) -> dict:
