@@ -534,7 +534,8 @@ def power_tuning(r: dict) -> str:
       "[AWS Lambda pricing](https://aws.amazon.com/lambda/pricing/)); API Gateway and DynamoDB do not depend "
       "on the memory size (see the cost section).\n")
     if t.get("failures"):
-        w(f"**{len(t['failures'])} runs failed** and are left out of the tables: "
+        w(f"**{len(t['failures'])} runs failed** (a failed warm run is retried once in a new process) and are "
+          "left out of the tables: "
           + "; ".join(f"`{x}`" for x in t["failures"][:5]) + ("; …" if len(t["failures"]) > 5 else "") + "\n")
     for period in t.get("periods_us", []):
         w(power_tuning_table(t, period))

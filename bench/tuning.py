@@ -12,7 +12,7 @@ A mode the build does not honour fails its probe (the first call's TLS
 handshake is refused) and is reported as such instead of measured.
 
 Environment: BENCH_MEMORY_SIZES [128,256,512,1024,1769],
-BENCH_CFS_PERIODS_US [100000,10000], BENCH_TUNING_STARTS [8] cold starts per
+BENCH_CFS_PERIODS_US [100000,10000], BENCH_TUNING_STARTS [10] cold starts per
 function, mode, memory size and period, BENCH_TUNING_WARM [200] warm
 invocations per function, memory size and period.
 """
@@ -52,7 +52,7 @@ class Tuning:
             # Without CPU control every run gets a full core: only the 1,769 MB
             # row (one vCPU) means what it says.
             self.memory_sizes, self.periods_us = [ONE_VCPU_MB], [0]
-        self.starts = env_int("BENCH_TUNING_STARTS", 8)
+        self.starts = env_int("BENCH_TUNING_STARTS", 10)
         self.warm_count = env_int("BENCH_TUNING_WARM", 200)
         self.failures: list[str] = []  # runs that failed, reported instead of stopping the bench
 
@@ -180,10 +180,12 @@ class Tuning:
         for function in sorted(self.functions, key=lambda f: order.index(f.name)):
             for period in self.periods_us:
                 for memory in self.memory_sizes:
-                    try:
-                        out.setdefault(str(period), {}).setdefault(str(memory), {})[function.name] = \
-                            self.warm_run(function, mode, memory, period)
-                    except (RuntimeError, TimeoutError) as e:
-                        self.failures.append(f"warm {function.name} {memory} MB {period} us: {str(e)[:200]}")
+                    for _attempt in range(2):  # once more in a new process after a failure
+                        try:
+                            out.setdefault(str(period), {}).setdefault(str(memory), {})[function.name] = \
+                                self.warm_run(function, mode, memory, period)
+                            break
+                        except (RuntimeError, TimeoutError) as e:
+                            self.failures.append(f"warm {function.name} {memory} MB {period} us: {str(e)[:200]}")
             log(f"tuning: warm {function.name} done")
         return out
