@@ -505,8 +505,9 @@ def power_tuning(r: dict) -> Iterator[str]:
       "[AWS Lambda pricing](https://aws.amazon.com/lambda/pricing/)); API Gateway and DynamoDB do not depend "
       "on the memory size (see the cost section).\n")
     if t.get("failures"):
-        yield (f"**{len(t['failures'])} runs failed** (a failed warm run is retried once in a new process) and are "
-          "left out of the tables: "
+        count = len(t["failures"])
+        yield (f"**{count} failed run{'s' if count != 1 else ''}** (a failed warm run is retried once in a new "
+          "process; a failed cold start is left out): "
           + "; ".join(f"`{x}`" for x in t["failures"][:5]) + ("; …" if len(t["failures"]) > 5 else "") + "\n")
     for period in t.get("periods_us", []):
         yield from power_tuning_table(t, period)
