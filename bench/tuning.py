@@ -29,6 +29,9 @@ from launcher import Launcher
 from tls_endpoint import TlsEndpoint
 
 TRUST_MODES = ("plain", "pinned", "platform")
+# Far above any invocation here (a GET at 128 MB takes ~0.1 s); a function
+# that died mid-invocation should not hold the bench for the default 60 s.
+INVOKE_TIMEOUT_S = 15.0
 
 
 def env_ints(name: str, default: str) -> list[int]:
@@ -82,7 +85,7 @@ class Tuning:
         run = self.start(function, mode, ONE_VCPU_MB, 100_000, "probe")
         try:
             run.wait_init()
-            run.invoke(timeout=30.0)
+            run.invoke(INVOKE_TIMEOUT_S * 2)
             return None
         except (RuntimeError, TimeoutError) as e:
             return str(e)[:400]
@@ -95,7 +98,7 @@ class Tuning:
             init = run.wait_init()
             init_cpu = run.cpu_ms()
             self.limit(memory_mb)
-            invoke_ms, _ = run.invoke()
+            invoke_ms, _ = run.invoke(INVOKE_TIMEOUT_S)
             first = (time.perf_counter() - run.spawned) * 1000
             first_cpu = run.cpu_ms() - init_cpu
             throttled = self.throttled()
@@ -109,9 +112,9 @@ class Tuning:
         run = self.start(function, mode, memory_mb, period_us, "warm")
         try:
             run.wait_init()
-            run.invoke()  # the cold one, not counted
+            run.invoke(INVOKE_TIMEOUT_S)  # the cold one, not counted
             self.limit(memory_mb)
-            times = [run.invoke()[0] for _ in range(self.warm_count)]
+            times = [run.invoke(INVOKE_TIMEOUT_S)[0] for _ in range(self.warm_count)]
             throttled = self.throttled()
         finally:
             run.stop()
