@@ -16,7 +16,7 @@ BENCH_REF_RECORDS [1000] records in each table before the functions run,
 BENCH_REF_GET_WARM [100] warm calls of the reference (Scan) GETs,
 BENCH_HANDLERS_JSON [unset] output of the in-process handler bench
 (otherwise `cargo bench` is run here), BENCH_TUNING_RECORDS [101] records in
-the power tuning's table before it runs, LAMBDA_DIR, CARGO_TARGET_DIR; the
+the table the power tuning's GETs read, LAMBDA_DIR, CARGO_TARGET_DIR; the
 power tuning's other settings are in tuning.py.
 """
 
@@ -378,11 +378,12 @@ def main() -> None:
         log("power tuning: memory sizes under Lambda's CPU share, DynamoDB over TLS")
         hello = next(f for f in functions if f.stack == "hello")
         ours_rust = [f for f in functions if f.stack == "rust"]
-        # Its own table, small: moto's Query time grows with the partition and,
-        # unthrottled, would otherwise stand in for most of a GET's duration.
-        tuning_table = moto.create_table()
-        fill(client, tuning_table, env_int("BENCH_TUNING_RECORDS", 101), our_item, base)
-        result["tuning"] = Tuning(hello, ours_rust, tuning_table, moto.endpoint, work, logs).run()
+        # Its own tables, the one GET reads small and fixed: moto's Query time
+        # grows with the partition and, unthrottled, would otherwise stand in
+        # for most of a GET's duration.
+        tuning_reads, tuning_writes = moto.create_table(), moto.create_table()
+        fill(client, tuning_reads, env_int("BENCH_TUNING_RECORDS", 101), our_item, base)
+        result["tuning"] = Tuning(hello, ours_rust, (tuning_reads, tuning_writes), moto.endpoint, work, logs).run()
         result["table_records_at_end"] = {
             "ours": client.describe_table(TableName=ours)["Table"].get("ItemCount"),
             "reference": client.scan(TableName=theirs, Select="COUNT")["Count"]}

@@ -39,11 +39,14 @@ def env_ints(name: str, default: str) -> list[int]:
 
 
 class Tuning:
-    def __init__(self, hello: Function, functions: list[Function], table: str, moto_endpoint: str,
+    def __init__(self, hello: Function, functions: list[Function], tables: tuple[str, str], moto_endpoint: str,
                  work: str, logs: str):
+        """`tables`: the one read (filled, never written here) and the one the
+        POSTs write, so the partition a GET reads, and moto's time to read it,
+        stays the same for every memory size."""
         self.hello = hello
         self.functions = functions
-        self.table = table
+        self.read_table, self.write_table = tables
         self.moto_endpoint = moto_endpoint
         self.logs = logs
         self.tls = TlsEndpoint(work, int(moto_endpoint.rsplit(":", 1)[1]))
@@ -59,8 +62,9 @@ class Tuning:
         self.warm_count = env_int("BENCH_TUNING_WARM", 200)
         self.failures: list[str] = []  # runs that failed, reported instead of stopping the bench
 
-    def env(self, mode: str, memory_mb: int) -> dict:
-        env = {"TABLE_NAME": self.table, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb)}
+    def env(self, function: Function, mode: str, memory_mb: int) -> dict:
+        table = self.write_table if function.name == "store-epoch-time" else self.read_table
+        env = {"TABLE_NAME": table, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb)}
         if mode == "plain":
             return env | {"AWS_ENDPOINT_URL_DYNAMODB": self.moto_endpoint}
         return env | {"AWS_ENDPOINT_URL_DYNAMODB": self.tls.endpoint} | self.tls.trust_env(mode)
@@ -69,7 +73,7 @@ class Tuning:
         if self.cpu:
             self.cpu.unlimited(period_us, memory_mb)
         path = os.path.join(self.logs, f"tuning-{mode}-{function.name}.{kind}.log")
-        return Running(function, self.env(mode, memory_mb), path, self.launcher)
+        return Running(function, self.env(function, mode, memory_mb), path, self.launcher)
 
     def limit(self, memory_mb: int) -> None:
         """Lambda's share from the first invocation on (init ran at a full core)."""
