@@ -488,7 +488,9 @@ def power_tuning(r: dict) -> Iterator[str]:
       "plain HTTP (the method of the sections above, the control); *pinned* = the build's own roots plus the "
       "test CA through `AWS_CA_BUNDLE`; *platform* = `DYNAMODB_TRUST_ROOTS=platform` with `SSL_CERT_FILE` = "
       f"the system bundle (`{t.get('system_bundle')}`) plus the test CA, so the platform store is read and "
-      "parsed as it would be. *platform − pinned* is what the pinning saves on the first response. The "
+      "parsed as it would be. *platform − pinned* is what the pinning saves on the first response; the "
+      "CPU columns (`/proc/<pid>/schedstat`) say where: the build reads and checks its roots in init, at a "
+      "full core, so the platform store costs init CPU rather than throttled invocation time. The "
       "terminator runs outside the cgroup, as DynamoDB's end of the handshake does.\n")
     for mode, error in t.get("mode_errors", {}).items():
         yield (f"- **{mode}: not measured** — this build does not reach the TLS endpoint in this mode: `{error[:300]}`")
@@ -518,24 +520,25 @@ def power_tuning_table(t: dict, period: int) -> Iterator[str]:
     modes = t.get("modes", [])
     yield (f"### {period_text(t, period)}\n")
     yield ("| memory | CPU share | function | init | first response: plain | TLS pinned | TLS platform | "
-      "platform − pinned | first invocation CPU: pinned / platform | warm p50 | warm p99 | "
-      "throttled periods (warm) | Lambda cost per million |")
-    yield ("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+      "platform − pinned | init CPU: pinned / platform | first invocation CPU: pinned / platform | warm p50 | "
+      "warm p99 | throttled periods (warm) | Lambda cost per million |")
+    yield ("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for memory in t.get("memory_sizes", []):
         share = f"{fmt(memory / 1769 * 100, 1)} %" if t.get("cpu_control") else "full core"
         yield (f"| {memory} MB | {share} | hello-world | {ms(tuning_cold(t, period, memory, 'hello/hello', 'init_ms'))} | "
-          f"{ms(tuning_cold(t, period, memory, 'hello/hello'))} | | | | | | | | |")
+          f"{ms(tuning_cold(t, period, memory, 'hello/hello'))} | | | | | | | | | |")
         for f in FUNCTIONS:
             first = {m: tuning_cold(t, period, memory, f"{m}/{f}") if m in modes else None for m in TRUST_MODES}
-            init = next((tuning_cold(t, period, memory, f"{m}/{f}", "init_ms") for m in modes), None)
+            init = next((tuning_cold(t, period, memory, f"{m}/{f}", "init_ms") for m in ("pinned", "plain")
+                         if m in modes), None)
             saved = first["platform"] - first["pinned"] if first["platform"] and first["pinned"] else None
-            cpu = [ms(tuning_cold(t, period, memory, f"{m}/{f}", "first_invoke_cpu_ms")) if m in modes else "n/a"
-                   for m in ("pinned", "platform")]
+            init_cpu, cpu = ([ms(tuning_cold(t, period, memory, f"{m}/{f}", key)) if m in modes else "n/a"
+                              for m in ("pinned", "platform")] for key in ("init_cpu_ms", "first_invoke_cpu_ms"))
             wr = t.get("warm", {}).get(str(period), {}).get(str(memory), {}).get(f)
             rt = (wr or {}).get("round_trip_ms", {})
             cost = lambda_cost_per_million(memory, wr["billed_ms_mean"]) if wr else None
             yield (f"| {memory} MB | {share} | {f} | {ms(init)} | {ms(first['plain'])} | {ms(first['pinned'])} | "
-              f"{ms(first['platform'])} | {ms(saved)} | {' / '.join(cpu)} | {ms(rt.get('median'))} | {ms(rt.get('p99'))} | "
+              f"{ms(first['platform'])} | {ms(saved)} | {' / '.join(init_cpu)} | {' / '.join(cpu)} | {ms(rt.get('median'))} | {ms(rt.get('p99'))} | "
               f"{(wr or {}).get('throttled_periods', 'n/a')} | {'$' + fmt(cost, 3) if cost is not None else 'n/a'} |")
     yield ("")
 
