@@ -97,3 +97,12 @@ def test_every_section_renders_from_the_committed_report():
     for heading in ("## Targets", "## Cold start", "## Cost per million requests", "## Power tuning",
                     "## What this does not measure"):
         assert heading in rendered
+
+
+def test_first_response_note_counts_the_waits_for_the_next_period():
+    t = tuning({128: 5, 1769: 5})
+    t.update(periods_us=[10_000], effective_periods_us={"10000": {"128": 13_821, "1769": 10_000}})
+    t["cold"] = {"10000": {"128": {f"pinned/{f}": {"first_invoke_cpu_ms": {"median": 1.6}} for f in report.FUNCTIONS}}}
+    note = report.first_response_note(t)
+    # 1.6 ms of CPU against a 1 ms quota: one wait for the next 13.8 ms period.
+    assert "1.60 ms of CPU against a 1.00 ms quota → 1 wait of up to 13.8 ms" in note
