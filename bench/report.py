@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 import os
 import sys
+from collections.abc import Iterator
+
+from cpu_share import ONE_VCPU_MB
 
 FUNCTIONS = ("store-epoch-time", "get-epoch-store", "health-check")
-ONE_VCPU_MB = 1769  # Lambda: one vCPU at 1,769 MB (configuration-memory.html)
+# The power tuning's trust modes (tuning.py).
 TRUST_MODES = ("plain", "pinned", "platform")
 ROUTE = {"store-epoch-time": "POST /storeEpochTime", "get-epoch-store": "GET /getEpochStore",
          "health-check": "GET /health"}
@@ -526,7 +528,7 @@ def power_tuning_table(t: dict, period: int) -> Iterator[str]:
       "warm p99 | throttled periods (warm) | Lambda cost per million |")
     yield ("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for memory in t.get("memory_sizes", []):
-        share = f"{fmt(memory / 1769 * 100, 1)} %" if t.get("cpu_control") else "full core"
+        share = f"{fmt(memory / ONE_VCPU_MB * 100, 1)} %" if t.get("cpu_control") else "full core"
         yield (f"| {memory} MB | {share} | hello-world | {ms(tuning_cold(t, period, memory, 'hello/hello', 'init_ms'))} | "
           f"{ms(tuning_cold(t, period, memory, 'hello/hello'))} | | | | | | | | | |")
         for f in FUNCTIONS:

@@ -26,9 +26,9 @@ import time
 from cpu_share import ONE_VCPU_MB, CpuShare, effective_period_us
 from harness import Function, Running, env_int, log, summary
 from launcher import Launcher
+from report import TRUST_MODES
 from tls_endpoint import TlsEndpoint
 
-TRUST_MODES = ("plain", "pinned", "platform")
 # Far above any invocation here (a GET at 128 MB takes ~0.1 s); a function
 # that died mid-invocation should not hold the bench for the default 60 s.
 INVOKE_TIMEOUT_S = 15.0
