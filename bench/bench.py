@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`make bench`: cold start, peak memory, zip size, warm handler latency, read
-cost versus table size and cost per million requests, for the three epochstore
-functions, a lambda_http hello-world and the reference designs in Node.js and
+cost versus table size, cost per million requests and a power-tuning table
+(memory sizes under Lambda's CPU share, DynamoDB over TLS: tuning.py) for the
+three epochstore functions, a lambda_http hello-world and the reference designs in Node.js and
 Python, every figure from one run on this machine. Writes report.json and
 report.md beside this file.
 
@@ -14,7 +15,9 @@ BENCH_SIZES [1000,10000,100000] table sizes for the read cost,
 BENCH_REF_RECORDS [1000] records in each table before the functions run,
 BENCH_REF_GET_WARM [100] warm calls of the reference (Scan) GETs,
 BENCH_HANDLERS_JSON [unset] output of the in-process handler bench
-(otherwise `cargo bench` is run here), LAMBDA_DIR, CARGO_TARGET_DIR.
+(otherwise `cargo bench` is run here), BENCH_TUNING_RECORDS [101] records in
+the table the power tuning's GETs read, LAMBDA_DIR, CARGO_TARGET_DIR; the
+power tuning's other settings are in tuning.py.
 """
 
 from __future__ import annotations
@@ -26,14 +29,11 @@ import os
 import platform
 import secrets
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-import zipfile
-from dataclasses import dataclass, field
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -42,7 +42,8 @@ sys.path.insert(0, os.path.join(REPO, "tests", "py"))
 import socketserver  # noqa: E402
 
 from conftest import MotoServer  # noqa: E402
-from lambda_emulator import RuntimeApi, http_api_event, lambda_environment  # noqa: E402
+from harness import Function, Running, env_int, log, summary, unpack  # noqa: E402
+from tuning import Tuning  # noqa: E402
 
 # The emulator's HTTP server writes headers and body in two sends; with Nagle's
 # algorithm on, the body then waits for the client's delayed ACK (~40 ms per
@@ -53,120 +54,11 @@ socketserver.StreamRequestHandler.disable_nagle_algorithm = True
 import report  # noqa: E402  (bench/report.py)
 
 FUNCTIONS = ("store-epoch-time", "get-epoch-store", "health-check")
-ROUTES = {
-    "store-epoch-time": ("POST", "/storeEpochTime"),
-    "get-epoch-store": ("GET", "/getEpochStore"),
-    "health-check": ("GET", "/health"),
-    "hello": ("GET", "/hello"),
-}
 NODE_HANDLERS = {"store-epoch-time": "index.storeEpochTime", "get-epoch-store": "index.getEpochStore",
                  "health-check": "index.health"}
 PYTHON_HANDLERS = {"store-epoch-time": "app.store_epoch_time", "get-epoch-store": "app.get_epoch_store",
                    "health-check": "app.health"}
 REGION = "eu-central-1"
-
-
-def env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name) or default)
-
-
-def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
-def summary(values: list[float]) -> dict:
-    return {"n": len(values), "median": statistics.median(values) if values else None,
-            "p90": pct(values, 90), "p99": pct(values, 99), "min": min(values, default=None),
-            "max": max(values, default=None)}
-
-
-# --------------------------------------------------------------------------
-# Functions under test
-
-
-@dataclass
-class Function:
-    stack: str  # rust, hello, node, python, or a variant name
-    name: str  # store-epoch-time, get-epoch-store, health-check, hello
-    command: list[str]
-    cwd: str | None = None
-    env: dict = field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        return f"{self.stack}/{self.name}"
-
-    def event(self) -> dict:
-        method, path = ROUTES[self.name]
-        return http_api_event(method, path)
-
-
-def unpack(zip_path: str, target: str) -> str:
-    """Unpacks a bootstrap.zip exactly as Lambda does."""
-    os.makedirs(target, exist_ok=True)
-    with zipfile.ZipFile(zip_path) as z:
-        z.extractall(target)
-    path = os.path.join(target, "bootstrap")
-    os.chmod(path, 0o755)
-    return path
-
-
-def quiet(api: RuntimeApi) -> RuntimeApi:
-    # A process killed between two polls leaves a broken socket; not news.
-    api.server.handle_error = lambda *_args: None
-    return api
-
-
-class Running:
-    """One function process under its own Runtime API emulator."""
-
-    def __init__(self, function: Function, extra_env: dict, log_path: str):
-        self.function = function
-        self.api = quiet(RuntimeApi())
-        env = lambda_environment(f"epochstore-{function.name}", self.api, {**extra_env, **function.env})
-        self.log = open(log_path, "ab")
-        self.spawned = time.perf_counter()
-        self.process = subprocess.Popen(function.command, env=env, cwd=function.cwd,
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_init(self, timeout: float = 30.0) -> float:
-        return (self.api.wait_for_poll(timeout) - self.spawned) * 1000
-
-    def invoke(self) -> tuple[float, dict]:
-        started = time.perf_counter()
-        outcome = self.api.invoke(self.function.event(), timeout=60.0)
-        elapsed = (time.perf_counter() - started) * 1000
-        if outcome.kind != "response" or int(outcome.payload.get("statusCode", 0)) >= 400:
-            raise RuntimeError(f"{self.function.label}: {outcome}")
-        return elapsed, outcome.payload
-
-    def status(self) -> dict:
-        values = {}
-        with open(f"/proc/{self.process.pid}/status") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key in ("VmHWM", "VmRSS"):
-                    values[key] = int(value.split()[0])  # kB
-        return values
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.api.close()
-        self.log.close()
 
 
 # --------------------------------------------------------------------------
@@ -396,7 +288,9 @@ def main() -> None:
                     "machine": machine(),
                     "settings": {"starts": starts, "warm_invocations": warm, "reference_get_warm": ref_get_warm,
                                  "table_sizes": sizes,
-                                 "records_before_runs": ref_records}}
+                                 "records_before_runs": ref_records,
+                                 "overrides": {k: v for k, v in sorted(os.environ.items())
+                                               if k.startswith("BENCH_")}}}
 
     # Zip sizes and bootstraps.
     zips = {}
@@ -480,6 +374,16 @@ def main() -> None:
             warm_results[function.label] = warm_run(function, count, env_for(function), logs)
             log(f"warm {function.label}: peak RSS {warm_results[function.label]['peak_rss_kb']} kB")
         result["warm"] = warm_results
+
+        log("power tuning: memory sizes under Lambda's CPU share, DynamoDB over TLS")
+        hello = next(f for f in functions if f.stack == "hello")
+        ours_rust = [f for f in functions if f.stack == "rust"]
+        # Its own tables, the one GET reads small and fixed: moto's Query time
+        # grows with the partition and, unthrottled, would otherwise stand in
+        # for most of a GET's duration.
+        tuning_reads, tuning_writes = moto.create_table(), moto.create_table()
+        fill(client, tuning_reads, env_int("BENCH_TUNING_RECORDS", 101), our_item, base)
+        result["tuning"] = Tuning(hello, ours_rust, (tuning_reads, tuning_writes), moto.endpoint, work, logs).run()
         result["table_records_at_end"] = {
             "ours": client.describe_table(TableName=ours)["Table"].get("ItemCount"),
             "reference": client.scan(TableName=theirs, Select="COUNT")["Count"]}
@@ -498,23 +402,29 @@ def main() -> None:
         f.write("\n")
     with open(os.path.join(HERE, "report.md"), "w") as f:
         f.write(report.render(result))
-    shutil.rmtree(work, ignore_errors=True)
+    if result["tuning"].get("failures"):
+        log(f"failed runs: their logs are kept in {logs}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     log(f"done in {result['duration_s']} s: bench/report.md, bench/report.json")
 
 
 def cold_starts(functions: list[Function], starts: int, env_for, logs: str) -> dict:
-    results = {f.label: {"init_ms": [], "first_response_ms": [], "first_invoke_ms": []} for f in functions}
+    results = {f.label: {"init_ms": [], "init_cpu_ms": [], "first_response_ms": [], "first_invoke_ms": []}
+               for f in functions}
     for round_ in range(starts):
         # Round robin, so drift in the machine's load touches every function alike.
         for function in functions:
             run = Running(function, env_for(function), os.path.join(logs, f"{function.stack}-{function.name}.cold.log"))
             try:
                 init = run.wait_init()
+                init_cpu = run.cpu_ms()
                 invoke_ms, _ = run.invoke()
                 first = (time.perf_counter() - run.spawned) * 1000
             finally:
                 run.stop()
             r = results[function.label]
+            r["init_cpu_ms"].append(init_cpu)
             r["init_ms"].append(init)
             r["first_response_ms"].append(first)
             r["first_invoke_ms"].append(invoke_ms)

@@ -48,6 +48,7 @@ suite "local emulation and failover drill" pytest_suite tests/py/test_local_fail
 suite "smoke script (scripts/smoke.sh) against the local emulation" pytest_suite tests/py/test_smoke.py
 suite "measured failover (make drill: RTO, RPO; eventual, lagged, strong)" pytest_suite tests/py/test_drill.py
 suite "failover switch (make failover/recover against moto's Lambda API)" pytest_suite tests/py/test_health_switch.py
+suite "make bench arithmetic and report (CPU quota, cost, memory choice; no measuring)" pytest_suite tests/py/test_bench_report.py
 suite "browser (headless Chromium)" pytest_suite tests/py/test_local_browser.py
 suite "reliability (bad input, 5,000-request loads, failover under load, store outage)" pytest_suite tests/py/test_reliability.py
 suite "canary (node --check, node --test against the local emulation)" bash -c 'node --check canary/index.js && node --test canary/index.test.js'

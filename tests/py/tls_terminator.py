@@ -112,6 +112,10 @@ class TlsTerminator:
         except OSError:
             tls.close()
             return
+        # moto answers in two sends (headers, body); with Nagle on, the second
+        # waits ~40 ms for the client's delayed ACK, which DynamoDB does not add.
+        for leg in (tls, backend):
+            leg.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         threading.Thread(target=_pipe, args=(backend, tls), daemon=True).start()
         _pipe(tls, backend)
 
