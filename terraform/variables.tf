@@ -149,13 +149,12 @@ variable "consistency_mode" {
   }
 
   # PROVISIONED adds the replicas after the primary's write autoscaling, one
-  # aws_dynamodb_table_replica each, and that resource has no consistency_mode;
-  # MRSC replicas (and the witness) are added together in one UpdateTable with
-  # MultiRegionConsistency = STRONG, on an empty table
+  # aws_dynamodb_table_replica each, and that resource has no consistency_mode:
+  # it cannot send the MultiRegionConsistency = STRONG that MRSC replicas need
   # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/multi-region-strong-consistency-gt.html).
   validation {
     condition     = var.consistency_mode != "STRONG" || var.billing_mode == "PAY_PER_REQUEST"
-    error_message = "consistency_mode = STRONG needs billing_mode = PAY_PER_REQUEST: a PROVISIONED table gets its replicas one by one after its write autoscaling (aws_dynamodb_table_replica, which cannot create MRSC replicas), while MRSC replicas are created together."
+    error_message = "consistency_mode = STRONG needs billing_mode = PAY_PER_REQUEST: a PROVISIONED table gets its replicas one by one after its write autoscaling (aws_dynamodb_table_replica), which cannot create MRSC replicas."
   }
 
   validation {
