@@ -3,7 +3,8 @@
 tests/policy/coverage.json lists, per resource type, the IAM actions of its
 create, read, update, tag and delete calls and the ARNs they are authorised on.
 Every resource terraform/'s plans hold (every feature flag: domain mode,
-canaries, provisioned concurrency, JWT, alarm e-mail, MRSC with a witness) is
+canaries, provisioned concurrency, JWT, alarm e-mail, MRSC with a witness,
+PROVISIONED billing) is
 checked against the deploy-dev role's policies from delivery/'s plan: Allow
 statements whose actions, resources and conditions match, and no Deny that
 does. A planned type without a row fails."""
