@@ -8,6 +8,9 @@
 #   4. each replica region's autoscaling, once its replica exists.
 # Always MREC: consistency_mode = STRONG is refused with PROVISIONED (variables.tf).
 
+# The same table as aws_dynamodb_table.this (main.tf) but for billing, replicas
+# and lifecycle: a lifecycle block cannot be conditional, so each mode has its
+# own resource (topology.tftest.hcl's provisioned_billing keeps them alike).
 resource "aws_dynamodb_table" "provisioned" {
   count = local.provisioned ? 1 : 0
 
