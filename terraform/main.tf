@@ -59,6 +59,8 @@ locals {
 # The global table in on-demand mode (EVENTUAL or STRONG): defined once in the
 # first region, replicated to the others by its replica blocks.
 resource "aws_dynamodb_table" "this" {
+  # Deployments from before PROVISIONED billing hold aws_dynamodb_table.this:
+  # Terraform moves a resource that gains count to index 0 by itself.
   count = local.provisioned ? 0 : 1
 
   region                      = local.primary_region
@@ -129,12 +131,6 @@ resource "aws_dynamodb_table" "this" {
   }
 }
 
-# Deployments from before PROVISIONED billing had the on-demand table without count.
-moved {
-  from = aws_dynamodb_table.this
-  to   = aws_dynamodb_table.this[0]
-}
-
 module "region" {
   source   = "./modules/region"
   for_each = toset(var.regions)
@@ -164,6 +160,10 @@ module "region" {
   throttling_rate_limit  = var.api_throttling_rate_limit
   alarm_email            = var.alarm_email
   jwt_authorizer         = var.jwt_issuer == "" ? null : { issuer = var.jwt_issuer, audience = var.jwt_audience }
+
+  # PROVISIONED: a region's functions and canary start once its replica exists
+  # (on demand, the table's inline replicas already come with the table).
+  depends_on = [aws_dynamodb_table_replica.provisioned]
 }
 
 module "dns_failover" {

@@ -41,6 +41,11 @@ def test_replica_regions_scale_after_their_replica():
     assert "aws_dynamodb_table_replica.provisioned" in call["for_each_expression"]["references"]
 
 
+def test_regional_stacks_wait_for_the_replicas():
+    """A region's canary starts with it: it must find the region's replica."""
+    assert configuration()["module_calls"]["region"]["depends_on"] == ["aws_dynamodb_table_replica.provisioned"]
+
+
 def test_the_provisioned_table_has_no_inline_replica():
     changes = {c["address"]: c for c in planned("terraform", PROVISIONED)["resource_changes"]}
     table = changes["aws_dynamodb_table.provisioned[0]"]["change"]["after"]
@@ -68,3 +73,23 @@ def test_a_plan_keeps_what_autoscaling_and_the_replica_resources_changed():
     run(workdir, "plan", "-input=false", "-out=again.bin")
     changes = {c["address"]: c["change"]["actions"] for c in json.loads(run(workdir, "show", "-json", "again.bin"))["resource_changes"]}
     assert changes["aws_dynamodb_table.provisioned[0]"] == ["no-op"]
+
+
+def test_an_on_demand_deployment_keeps_its_table():
+    """State written before PROVISIONED billing holds the table as aws_dynamodb_table.this (no count):
+    Terraform moves it to this[0] (a resource that gains count) without replacing it."""
+    workdir = prepared("terraform", policy_scenarios.BASE)
+    run(workdir, "apply", "-input=false", "-auto-approve")
+    state = json.loads(run(workdir, "state", "pull"))
+    table = next(r for r in state["resources"] if r["type"] == "aws_dynamodb_table" and r["name"] == "this")
+    assert table["instances"][0].pop("index_key") == 0
+    state["serial"] += 1
+    path = os.path.join(workdir, "before.tfstate")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(state, f)
+    run(workdir, "state", "push", path)
+    run(workdir, "plan", "-input=false", "-out=moved.bin")
+    changes = {c["address"]: c for c in json.loads(run(workdir, "show", "-json", "moved.bin"))["resource_changes"]}
+    moved = changes["aws_dynamodb_table.this[0]"]
+    assert moved.get("previous_address") == "aws_dynamodb_table.this"
+    assert moved["change"]["actions"] == ["no-op"]
