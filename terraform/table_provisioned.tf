@@ -5,7 +5,8 @@
 #      table only once its write capacity is auto-scaled ("Table write capacity
 #      should either be Pay-Per-Request or AutoScaled",
 #      https://github.com/hashicorp/terraform-provider-aws/issues/13097);
-#   4. each replica region's autoscaling, once its replica exists.
+#   4. each replica region's read autoscaling, once its replica exists (DynamoDB
+#      copies the write autoscaling settings to every replica itself).
 # Always MREC: consistency_mode = STRONG is refused with PROVISIONED (variables.tf).
 
 # The same table as aws_dynamodb_table.this (main.tf) but for billing, replicas
@@ -97,6 +98,7 @@ module "replica_table_autoscaling" {
   region     = each.key
   table_name = aws_dynamodb_table.provisioned[0].name
   capacity   = local.autoscaling
+  dimensions = ["read"]
 }
 
 locals {

@@ -1,5 +1,6 @@
 # One region's table autoscaling (PROVISIONED billing): read and write
-# scalable targets with target-tracking policies.
+# scalable targets with target-tracking policies, or reads alone (a replica
+# region, whose write autoscaling DynamoDB copies from the table).
 
 mock_provider "aws" {}
 
@@ -46,4 +47,38 @@ run "read_and_write_targets" {
     }
     error_message = "Target tracking of each dimension's utilisation."
   }
+}
+
+run "reads_alone_in_a_replica_region" {
+  command = plan
+
+  module {
+    source = "./modules/table_autoscaling"
+  }
+
+  variables {
+    dimensions = ["read"]
+  }
+
+  assert {
+    condition = (
+      keys(aws_appautoscaling_target.table) == ["read"] && keys(aws_appautoscaling_policy.table) == ["read"] &&
+      aws_appautoscaling_target.table["read"].scalable_dimension == "dynamodb:table:ReadCapacityUnits"
+    )
+    error_message = "A replica region scales its reads only."
+  }
+}
+
+run "unknown_dimension" {
+  command = plan
+
+  module {
+    source = "./modules/table_autoscaling"
+  }
+
+  variables {
+    dimensions = ["read", "writes"]
+  }
+
+  expect_failures = [var.dimensions]
 }

@@ -263,7 +263,7 @@ run "domain_mode" {
 # PROVISIONED: the table without inline replicas, its autoscaling, then one
 # aws_dynamodb_table_replica per other region after the primary's write
 # autoscaling (DynamoDB refuses a replica before it, terraform-provider-aws#13097),
-# then each replica region's autoscaling. The order itself (depends_on) is read
+# then each replica region's read autoscaling. The order itself (depends_on) is read
 # from the plan's configuration in tests/py/test_terraform_provisioned.py.
 run "provisioned_billing" {
   command = plan

@@ -41,6 +41,20 @@ def test_replica_regions_scale_after_their_replica():
     assert "aws_dynamodb_table_replica.provisioned" in call["for_each_expression"]["references"]
 
 
+def test_only_the_first_region_scales_writes():
+    """DynamoDB copies the table's write autoscaling settings to every replica; a second policy on the same metric would fight it."""
+    targets = {
+        (c["change"]["after"]["region"], c["change"]["after"]["scalable_dimension"])
+        for c in planned("terraform", PROVISIONED)["resource_changes"]
+        if c["type"] == "aws_appautoscaling_target"
+    }
+    assert targets == {
+        ("eu-central-1", "dynamodb:table:ReadCapacityUnits"),
+        ("eu-central-1", "dynamodb:table:WriteCapacityUnits"),
+        ("eu-west-3", "dynamodb:table:ReadCapacityUnits"),
+    }
+
+
 def test_regional_stacks_wait_for_the_replicas():
     """A region's canary starts with it: it must find the region's replica."""
     assert configuration()["module_calls"]["region"]["depends_on"] == ["aws_dynamodb_table_replica.provisioned"]

@@ -1,10 +1,13 @@
 # Target-tracking autoscaling of one region's table or replica (PROVISIONED
 # billing). Called once for the primary region, before any replica exists
 # (DynamoDB adds a replica only to a table whose write capacity is already
-# auto-scaled), and once per replica region after its replica.
+# auto-scaled), and once per replica region after its replica, for reads only:
+# "the write settings (minimum, maximum, and target utilization) are replicated
+# across Regions" by DynamoDB itself
+# (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-global-table-design.prescriptive-guidance.throughput.html).
 
 locals {
-  scaling = {
+  dimensions = {
     read = {
       dimension = "dynamodb:table:ReadCapacityUnits"
       metric    = "DynamoDBReadCapacityUtilization"
@@ -18,6 +21,7 @@ locals {
       max       = var.capacity.max_write
     }
   }
+  scaling = { for d, v in local.dimensions : d => v if contains(var.dimensions, d) }
 }
 
 resource "aws_appautoscaling_target" "table" {

@@ -23,3 +23,14 @@ variable "capacity" {
     target_percent = number
   })
 }
+
+variable "dimensions" {
+  description = "What is scaled: read and write for the table in its first region; read alone in a replica region, whose write autoscaling DynamoDB copies from the table."
+  type        = set(string)
+  default     = ["read", "write"]
+
+  validation {
+    condition     = length(var.dimensions) > 0 && alltrue([for d in var.dimensions : contains(["read", "write"], d)])
+    error_message = "dimensions must be read, write or both."
+  }
+}
