@@ -182,6 +182,16 @@ locals {
         condition = merge(local.tagged[s], { StringLike = { "kms:ViaService" = "lambda.*.amazonaws.com" } })
       },
       {
+        # aws_dynamodb_table_replica reads DynamoDB's default key (DescribeKey of alias/aws/dynamodb, to tell
+        # it from kms_key_arn: internal/service/dynamodb/table_replica.go). AWS owns that key: it carries no
+        # Environment tag, so Keys never matches it; kms:RequestAlias names exactly that alias.
+        sid       = "DynamoDBDefaultKey"
+        read      = ["kms:DescribeKey"]
+        write     = []
+        resources = ["${local.arn}:kms:*:${local.account}:key/*"]
+        condition = { StringEquals = { "kms:RequestAlias" = "alias/aws/dynamodb" } }
+      },
+      {
         # kms:CreateKey has no resource-level permissions; the request must tag the key with the environment.
         sid       = "KeyCreate"
         read      = []

@@ -55,6 +55,7 @@ suite "canary (node --check, node --test against the local emulation)" bash -c '
 suite "terraform fmt, validate, test" make tf-check
 suite "checkov" make checkov
 suite "terraform source rules (every root variable used, provider floor)" pytest_suite tests/py/test_terraform_variables.py tests/py/test_terraform_versions.py
+suite "PROVISIONED billing: apply order, ignored capacity, on-demand addresses (offline plans)" pytest_suite tests/py/test_terraform_provisioned.py
 suite "IAM policies vs AWS authorization data, deploy-role coverage (offline plans)" pytest_suite tests/py/test_policy_authorization.py tests/py/test_policy_coverage.py
 suite "workflows: actionlint" actionlint
 suite "workflows: pinned actions, permissions, one build, first-run settings check" pytest_suite tests/py/test_workflows.py

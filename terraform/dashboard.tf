@@ -22,13 +22,13 @@ locals {
 
   replication_latency = flatten([
     for src in var.regions : [
-      for dst in var.regions : ["AWS/DynamoDB", "ReplicationLatency", "TableName", aws_dynamodb_table.this.name, "ReceivingRegion", dst, { region = src, stat = "Average", label = "${src} -> ${dst}" }] if dst != src
+      for dst in var.regions : ["AWS/DynamoDB", "ReplicationLatency", "TableName", local.table.name, "ReceivingRegion", dst, { region = src, stat = "Average", label = "${src} -> ${dst}" }] if dst != src
     ]
   ])
 
   throttles = flatten([
     for r in var.regions : [
-      for m in ["ReadThrottleEvents", "WriteThrottleEvents"] : ["AWS/DynamoDB", m, "TableName", aws_dynamodb_table.this.name, { region = r, stat = "Sum", label = "${r} ${m}" }]
+      for m in ["ReadThrottleEvents", "WriteThrottleEvents"] : ["AWS/DynamoDB", m, "TableName", local.table.name, { region = r, stat = "Sum", label = "${r} ${m}" }]
     ]
   ])
 

@@ -10,11 +10,16 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  primary_region = var.regions[0]
-  functions      = ["store-epoch-time", "get-epoch-store", "health-check"]
-  provisioned    = var.billing_mode == "PROVISIONED"
-  account_id     = data.aws_caller_identity.current.account_id
-  arn_prefix     = "arn:${data.aws_partition.current.partition}"
+  primary_region  = var.regions[0]
+  replica_regions = slice(var.regions, 1, length(var.regions))
+  functions       = ["store-epoch-time", "get-epoch-store", "health-check"]
+  provisioned     = var.billing_mode == "PROVISIONED"
+  account_id      = data.aws_caller_identity.current.account_id
+  arn_prefix      = "arn:${data.aws_partition.current.partition}"
+
+  # The global table, whichever of the two resources holds it: on-demand (and
+  # MRSC) with inline replicas here, PROVISIONED in table_provisioned.tf.
+  table = local.provisioned ? aws_dynamodb_table.provisioned[0] : aws_dynamodb_table.this[0]
 
   package_dir = startswith(var.lambda_package_dir, "/") ? var.lambda_package_dir : "${path.root}/${var.lambda_package_dir}"
   packages = {
@@ -27,7 +32,7 @@ locals {
   # Built rather than read from the table's replica blocks so that policies
   # are known at plan time; the table name reference keeps the dependency.
   table_arns = {
-    for r in var.regions : r => "${local.arn_prefix}:dynamodb:${r}:${local.account_id}:table/${aws_dynamodb_table.this.name}"
+    for r in var.regions : r => "${local.arn_prefix}:dynamodb:${r}:${local.account_id}:table/${local.table.name}"
   }
 
   # Multi-region strong consistency (MRSC): see consistency_mode in variables.tf.
@@ -35,7 +40,7 @@ locals {
 
   # Every function's environment, the same in every region.
   function_environment = {
-    TABLE_NAME     = aws_dynamodb_table.this.name
+    TABLE_NAME     = local.table.name
     WRITE_SHARDS   = tostring(var.write_shards)
     RETENTION_DAYS = tostring(var.retention_days)
     # STRONG: listings see every region's acknowledged writes, and the health
@@ -51,13 +56,16 @@ locals {
   }
 }
 
-# The global table: defined once in the first region, replicated to the others.
+# The global table in on-demand mode (EVENTUAL or STRONG): defined once in the
+# first region, replicated to the others by its replica blocks.
 resource "aws_dynamodb_table" "this" {
+  # Deployments from before PROVISIONED billing hold aws_dynamodb_table.this:
+  # Terraform moves a resource that gains count to index 0 by itself.
+  count = local.provisioned ? 0 : 1
+
   region                      = local.primary_region
   name                        = local.table_name
-  billing_mode                = var.billing_mode
-  read_capacity               = local.provisioned ? var.read_capacity : null
-  write_capacity              = local.provisioned ? var.write_capacity : null
+  billing_mode                = "PAY_PER_REQUEST"
   deletion_protection_enabled = var.deletion_protection
 
   # Key schema: the contract with the Rust store (crates/epochstore).
@@ -101,7 +109,7 @@ resource "aws_dynamodb_table" "this" {
   }
 
   dynamic "replica" {
-    for_each = slice(var.regions, 1, length(var.regions))
+    for_each = local.replica_regions
 
     content {
       region_name                 = replica.value
@@ -135,7 +143,7 @@ module "region" {
   partition                = data.aws_partition.current.partition
 
   kms_key_arn = aws_kms_key.regional[each.key].arn
-  table_name  = aws_dynamodb_table.this.name
+  table_name  = local.table.name
   table_arn   = local.table_arns[each.key]
 
   packages                = local.packages
@@ -153,13 +161,9 @@ module "region" {
   alarm_email            = var.alarm_email
   jwt_authorizer         = var.jwt_issuer == "" ? null : { issuer = var.jwt_issuer, audience = var.jwt_audience }
 
-  autoscaling = local.provisioned ? {
-    min_read       = var.read_capacity
-    max_read       = var.autoscaling_max_read_capacity
-    min_write      = var.write_capacity
-    max_write      = var.autoscaling_max_write_capacity
-    target_percent = var.autoscaling_target_utilization
-  } : null
+  # PROVISIONED: a region's functions and canary start once its replica exists
+  # (on demand, the table's inline replicas already come with the table).
+  depends_on = [aws_dynamodb_table_replica.provisioned]
 }
 
 module "dns_failover" {

@@ -14,7 +14,7 @@ output "regional_urls" {
 
 output "table_name" {
   description = "DynamoDB global table name."
-  value       = aws_dynamodb_table.this.name
+  value       = local.table.name
 }
 
 output "health_check_ids" {

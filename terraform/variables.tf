@@ -59,25 +59,13 @@ variable "table_name" {
 }
 
 variable "billing_mode" {
-  description = "PAY_PER_REQUEST (on-demand, the only value validation accepts for now) or PROVISIONED (target-tracking autoscaling of reads and writes in every region; refused until replicas are added after the primary's write autoscaling, see the validation below)."
+  description = "PAY_PER_REQUEST (on-demand, default) or PROVISIONED (target-tracking autoscaling of reads and writes in every region, for steady load; EVENTUAL consistency only). Chosen at creation, like consistency_mode: the two modes are two different table resources, so switching on a deployment plans to destroy the table and create an empty one (deletion_protection refuses it; see README, Operations, Capacity)."
   type        = string
   default     = "PAY_PER_REQUEST"
 
   validation {
     condition     = contains(["PAY_PER_REQUEST", "PROVISIONED"], var.billing_mode)
     error_message = "billing_mode must be PAY_PER_REQUEST or PROVISIONED."
-  }
-
-  # DynamoDB refuses to add a replica to a provisioned table whose write
-  # capacity is not auto-scaled yet ("Table write capacity should either be
-  # Pay-Per-Request or AutoScaled",
-  # https://github.com/hashicorp/terraform-provider-aws/issues/13097), and the
-  # table's replica blocks are created with the table, before any scalable
-  # target exists. Until replicas are added after the primary's write
-  # autoscaling, a first apply in PROVISIONED mode would fail.
-  validation {
-    condition     = var.billing_mode == "PAY_PER_REQUEST"
-    error_message = "billing_mode = PROVISIONED cannot be applied from scratch yet: DynamoDB adds a replica to a provisioned table only once its write capacity is auto-scaled (terraform-provider-aws#13097), and the replicas are created with the table. Use PAY_PER_REQUEST."
   }
 }
 
@@ -158,6 +146,15 @@ variable "consistency_mode" {
   validation {
     condition     = var.consistency_mode == "STRONG" || var.witness_region == ""
     error_message = "witness_region applies only to consistency_mode = STRONG: an MREC table has no witness."
+  }
+
+  # PROVISIONED adds the replicas after the primary's write autoscaling, one
+  # aws_dynamodb_table_replica each, and that resource has no consistency_mode:
+  # it cannot send the MultiRegionConsistency = STRONG that MRSC replicas need
+  # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/multi-region-strong-consistency-gt.html).
+  validation {
+    condition     = var.consistency_mode != "STRONG" || var.billing_mode == "PAY_PER_REQUEST"
+    error_message = "consistency_mode = STRONG needs billing_mode = PAY_PER_REQUEST: a PROVISIONED table gets its replicas one by one after its write autoscaling (aws_dynamodb_table_replica), which cannot create MRSC replicas."
   }
 
   validation {

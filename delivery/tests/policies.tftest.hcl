@@ -148,6 +148,8 @@ run "environments_do_not_overlap" {
         "arn:aws:iam::123456789012:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBReplication ${jsonencode({ StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com", "ops.apigateway.amazonaws.com"] } })}",
         "arn:aws:iam::123456789012:role/aws-service-role/dynamodb.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable ${jsonencode({ StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com", "ops.apigateway.amazonaws.com"] } })}",
         "arn:aws:iam::123456789012:role/aws-service-role/ops.apigateway.amazonaws.com/AWSServiceRoleForAPIGateway ${jsonencode({ StringEquals = { "iam:AWSServiceName" = ["replication.dynamodb.amazonaws.com", "dynamodb.application-autoscaling.amazonaws.com", "ops.apigateway.amazonaws.com"] } })}",
+        # DynamoDB's default key, owned by AWS: DescribeKey through its alias only (aws_dynamodb_table_replica).
+        "arn:aws:kms:*:123456789012:key/* ${jsonencode({ StringEquals = { "kms:RequestAlias" = "alias/aws/dynamodb" } })}",
         # A list call, authorised on log-group:*.
         "arn:aws:logs:*:123456789012:log-group:* {}",
         # Route53: change ids and health checks have no names and no tag conditions.

@@ -1,5 +1,6 @@
 # consistency_mode: the default MREC table, both MRSC shapes (three replicas,
-# two replicas plus a witness), and every combination DynamoDB refuses.
+# two replicas plus a witness), and every combination DynamoDB refuses (or,
+# STRONG with PROVISIONED, the provider cannot express).
 
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
@@ -28,12 +29,12 @@ run "eventual_by_default" {
   }
 
   assert {
-    condition     = alltrue([for r in aws_dynamodb_table.this.replica : r.consistency_mode == "EVENTUAL"]) && length(aws_dynamodb_table.this.global_table_witness) == 0
+    condition     = alltrue([for r in aws_dynamodb_table.this[0].replica : r.consistency_mode == "EVENTUAL"]) && length(aws_dynamodb_table.this[0].global_table_witness) == 0
     error_message = "EVENTUAL (MREC) replicas and no witness by default."
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.stream_enabled && length(aws_dynamodb_table.this.ttl) == 1 && aws_dynamodb_table.this.ttl[0].enabled
+    condition     = aws_dynamodb_table.this[0].stream_enabled && length(aws_dynamodb_table.this[0].ttl) == 1 && aws_dynamodb_table.this[0].ttl[0].enabled
     error_message = "MREC keeps the replication stream and TTL."
   }
 }
@@ -48,19 +49,19 @@ run "strong_three_replicas" {
 
   assert {
     condition = (
-      toset([for r in aws_dynamodb_table.this.replica : r.region_name]) == toset(["eu-west-3", "eu-west-1"]) &&
-      alltrue([for r in aws_dynamodb_table.this.replica : r.consistency_mode == "STRONG" && r.point_in_time_recovery && r.deletion_protection_enabled])
+      toset([for r in aws_dynamodb_table.this[0].replica : r.region_name]) == toset(["eu-west-3", "eu-west-1"]) &&
+      alltrue([for r in aws_dynamodb_table.this[0].replica : r.consistency_mode == "STRONG" && r.point_in_time_recovery && r.deletion_protection_enabled])
     )
     error_message = "Two STRONG replicas beside the table, with PITR and deletion protection."
   }
 
   assert {
-    condition     = length(aws_dynamodb_table.this.global_table_witness) == 0
+    condition     = length(aws_dynamodb_table.this[0].global_table_witness) == 0
     error_message = "Three replicas need no witness."
   }
 
   assert {
-    condition     = length(aws_dynamodb_table.this.ttl) == 0 && !aws_dynamodb_table.this.stream_enabled
+    condition     = length(aws_dynamodb_table.this[0].ttl) == 0 && !aws_dynamodb_table.this[0].stream_enabled
     error_message = "MRSC: no TTL (unsupported) and no stream (replication does not use one)."
   }
 
@@ -85,12 +86,12 @@ run "strong_two_replicas_and_witness" {
   }
 
   assert {
-    condition     = [for r in aws_dynamodb_table.this.replica : [r.region_name, r.consistency_mode]] == [["us-east-2", "STRONG"]]
+    condition     = [for r in aws_dynamodb_table.this[0].replica : [r.region_name, r.consistency_mode]] == [["us-east-2", "STRONG"]]
     error_message = "One STRONG replica beside the table."
   }
 
   assert {
-    condition     = [for w in aws_dynamodb_table.this.global_table_witness : w.region_name] == ["us-west-2"]
+    condition     = [for w in aws_dynamodb_table.this[0].global_table_witness : w.region_name] == ["us-west-2"]
     error_message = "The witness in the third region."
   }
 
@@ -98,6 +99,18 @@ run "strong_two_replicas_and_witness" {
     condition     = length(module.region) == 2
     error_message = "No stack in the witness region: it serves no reads or writes."
   }
+}
+
+# An otherwise valid MRSC deployment: only PROVISIONED is refused (its replicas
+# are aws_dynamodb_table_replica resources, which cannot create MRSC replicas).
+run "strong_with_provisioned_billing" {
+  command = plan
+  variables {
+    consistency_mode = "STRONG"
+    regions          = ["eu-west-3", "eu-west-1", "eu-central-1"]
+    billing_mode     = "PROVISIONED"
+  }
+  expect_failures = [var.consistency_mode]
 }
 
 run "strong_with_two_regions_and_no_witness" {

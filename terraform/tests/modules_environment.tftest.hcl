@@ -62,7 +62,7 @@ variables {
   }
 }
 
-# Autoscaling and the authorizer on, so that every named resource exists.
+# The authorizer on, so that every named resource exists.
 run "region_names_carry_the_environment" {
   module {
     source = "./modules/region"
@@ -70,7 +70,6 @@ run "region_names_carry_the_environment" {
 
   variables {
     jwt_authorizer = { issuer = "https://issuer.example.com", audience = ["client"] }
-    autoscaling    = { min_read = 5, max_read = 50, min_write = 5, max_write = 50, target_percent = 70 }
   }
 
   assert {
@@ -80,7 +79,6 @@ run "region_names_carry_the_environment" {
         [for f in aws_lambda_function.this : f.function_name],
         [for g in aws_cloudwatch_log_group.lambda : g.name],
         [for a in aws_cloudwatch_metric_alarm.this : a.alarm_name],
-        [for p in aws_appautoscaling_policy.table : p.name],
         [
           aws_apigatewayv2_api.this.name, aws_cloudwatch_log_group.api_access.name,
           aws_apigatewayv2_authorizer.jwt[0].name, aws_sns_topic.alarms.name,
@@ -91,8 +89,24 @@ run "region_names_carry_the_environment" {
   }
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.this) > 0 && length(aws_appautoscaling_policy.table) == 2
-    error_message = "The names above cover the alarms and both autoscaling policies."
+    condition     = length(aws_cloudwatch_metric_alarm.this) > 0
+    error_message = "The names above cover the alarms."
+  }
+}
+
+run "autoscaling_names_carry_the_environment" {
+  module {
+    source = "./modules/table_autoscaling"
+  }
+
+  variables {
+    table_name = "epochstore-dev"
+    capacity   = { min_read = 5, max_read = 50, min_write = 5, max_write = 50, target_percent = 70 }
+  }
+
+  assert {
+    condition     = length(aws_appautoscaling_policy.table) == 2 && alltrue([for p in aws_appautoscaling_policy.table : startswith(p.name, "epochstore-dev-")])
+    error_message = "Both autoscaling policies' names start with the name the module is given."
   }
 }
 

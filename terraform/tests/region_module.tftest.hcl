@@ -1,5 +1,6 @@
 # The per-region stack on its own: least-privilege roles, routes, logs,
-# throttling, alarms, provisioned concurrency and table autoscaling.
+# throttling, alarms and provisioned concurrency (table autoscaling:
+# table_autoscaling_module.tftest.hcl).
 
 mock_provider "aws" {
   mock_resource "aws_apigatewayv2_api" {
@@ -258,8 +259,8 @@ run "functions_api_logs" {
   }
 
   assert {
-    condition     = length(aws_appautoscaling_target.table) == 0 && length(aws_lambda_alias.live) == 0
-    error_message = "No autoscaling on demand, no alias without provisioned concurrency."
+    condition     = length(aws_lambda_alias.live) == 0
+    error_message = "No alias without provisioned concurrency."
   }
 }
 
@@ -319,39 +320,6 @@ run "provisioned_concurrency" {
       && aws_lambda_permission.api["health-check"].qualifier == null
     )
     error_message = "The API invokes the health function's $LATEST, whose STATUS the failover switch changes."
-  }
-}
-
-run "provisioned_table_autoscaling" {
-  module {
-    source = "./modules/region"
-  }
-
-  variables {
-    autoscaling = {
-      min_read       = 5
-      max_read       = 50
-      min_write      = 5
-      max_write      = 40
-      target_percent = 70
-    }
-  }
-
-  assert {
-    condition = {
-      for k, t in aws_appautoscaling_target.table : k => [t.region, t.resource_id, t.scalable_dimension, t.min_capacity, t.max_capacity]
-      } == {
-      read  = ["eu-west-3", "table/epochstore", "dynamodb:table:ReadCapacityUnits", 5, 50]
-      write = ["eu-west-3", "table/epochstore", "dynamodb:table:WriteCapacityUnits", 5, 40]
-    }
-    error_message = "Read and write scalable targets on the table in this region."
-  }
-
-  assert {
-    condition = alltrue([
-      for k, p in aws_appautoscaling_policy.table : p.policy_type == "TargetTrackingScaling" && p.region == "eu-west-3" && p.target_tracking_scaling_policy_configuration[0].target_value == 70
-    ])
-    error_message = "Target tracking policies."
   }
 }
 

@@ -66,45 +66,45 @@ run "plan_defaults" {
   command = plan
 
   assert {
-    condition     = aws_dynamodb_table.this.region == "eu-central-1" && aws_dynamodb_table.this.name == "epochstore"
+    condition     = aws_dynamodb_table.this[0].region == "eu-central-1" && aws_dynamodb_table.this[0].name == "epochstore"
     error_message = "The table must be defined in the first region."
   }
 
   assert {
     condition = (
-      aws_dynamodb_table.this.hash_key == "pk" && aws_dynamodb_table.this.range_key == "sk" &&
-      toset([for a in aws_dynamodb_table.this.attribute : "${a.name}:${a.type}"]) == toset(["pk:S", "sk:S"])
+      aws_dynamodb_table.this[0].hash_key == "pk" && aws_dynamodb_table.this[0].range_key == "sk" &&
+      toset([for a in aws_dynamodb_table.this[0].attribute : "${a.name}:${a.type}"]) == toset(["pk:S", "sk:S"])
     )
     error_message = "Key schema must be pk (S) / sk (S), the contract with the Rust store."
   }
 
   assert {
-    condition     = [for r in aws_dynamodb_table.this.replica : r.region_name] == ["eu-west-3"]
+    condition     = [for r in aws_dynamodb_table.this[0].replica : r.region_name] == ["eu-west-3"]
     error_message = "Exactly one replica, in eu-west-3."
   }
 
   assert {
-    condition     = alltrue([for r in aws_dynamodb_table.this.replica : r.point_in_time_recovery && r.kms_key_arn == aws_kms_key.regional[r.region_name].arn && r.deletion_protection_enabled])
+    condition     = alltrue([for r in aws_dynamodb_table.this[0].replica : r.point_in_time_recovery && r.kms_key_arn == aws_kms_key.regional[r.region_name].arn && r.deletion_protection_enabled])
     error_message = "Every replica needs PITR, a customer-managed key and deletion protection."
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.point_in_time_recovery[0].enabled && aws_dynamodb_table.this.server_side_encryption[0].kms_key_arn == aws_kms_key.regional["eu-central-1"].arn
+    condition     = aws_dynamodb_table.this[0].point_in_time_recovery[0].enabled && aws_dynamodb_table.this[0].server_side_encryption[0].kms_key_arn == aws_kms_key.regional["eu-central-1"].arn
     error_message = "The primary table needs PITR and SSE with the CMK."
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.stream_enabled && aws_dynamodb_table.this.stream_view_type == "NEW_AND_OLD_IMAGES"
+    condition     = aws_dynamodb_table.this[0].stream_enabled && aws_dynamodb_table.this[0].stream_view_type == "NEW_AND_OLD_IMAGES"
     error_message = "Global tables need the NEW_AND_OLD_IMAGES stream."
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.ttl[0].enabled && aws_dynamodb_table.this.ttl[0].attribute_name == "expiresAt"
+    condition     = aws_dynamodb_table.this[0].ttl[0].enabled && aws_dynamodb_table.this[0].ttl[0].attribute_name == "expiresAt"
     error_message = "TTL must be enabled on expiresAt."
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.billing_mode == "PAY_PER_REQUEST" && aws_dynamodb_table.this.deletion_protection_enabled
+    condition     = aws_dynamodb_table.this[0].billing_mode == "PAY_PER_REQUEST" && aws_dynamodb_table.this[0].deletion_protection_enabled
     error_message = "On-demand billing and deletion protection by default."
   }
 
@@ -212,12 +212,12 @@ run "three_regions" {
   }
 
   assert {
-    condition     = toset([for r in aws_dynamodb_table.this.replica : r.region_name]) == toset(["eu-west-3", "us-east-1"])
+    condition     = toset([for r in aws_dynamodb_table.this[0].replica : r.region_name]) == toset(["eu-west-3", "us-east-1"])
     error_message = "A replica in every non-primary region."
   }
 
   assert {
-    condition     = alltrue([for r in aws_dynamodb_table.this.replica : r.point_in_time_recovery && r.kms_key_arn == aws_kms_key.regional[r.region_name].arn])
+    condition     = alltrue([for r in aws_dynamodb_table.this[0].replica : r.point_in_time_recovery && r.kms_key_arn == aws_kms_key.regional[r.region_name].arn])
     error_message = "Each replica uses its region's CMK and PITR."
   }
 
@@ -260,18 +260,83 @@ run "domain_mode" {
   }
 }
 
-# DynamoDB would refuse the replicas of a provisioned table created with them
-# (terraform-provider-aws#13097): validation stops it before any apply.
-run "provisioned_billing_refused" {
+# PROVISIONED: the table without inline replicas, its autoscaling, then one
+# aws_dynamodb_table_replica per other region after the primary's write
+# autoscaling (DynamoDB refuses a replica before it, terraform-provider-aws#13097),
+# then each replica region's read autoscaling. The order itself (depends_on) is read
+# from the plan's configuration in tests/py/test_terraform_provisioned.py.
+run "provisioned_billing" {
   command = plan
 
   variables {
-    billing_mode   = "PROVISIONED"
-    read_capacity  = 10
-    write_capacity = 7
+    regions                        = ["eu-central-1", "eu-west-3", "us-east-1"]
+    billing_mode                   = "PROVISIONED"
+    read_capacity                  = 10
+    write_capacity                 = 7
+    autoscaling_max_read_capacity  = 100
+    autoscaling_max_write_capacity = 70
   }
 
-  expect_failures = [var.billing_mode]
+  assert {
+    condition     = length(aws_dynamodb_table.this) == 0 && length(aws_dynamodb_table.provisioned) == 1
+    error_message = "PROVISIONED: the provisioned table resource alone."
+  }
+
+  assert {
+    condition = (
+      aws_dynamodb_table.provisioned[0].billing_mode == "PROVISIONED" && aws_dynamodb_table.provisioned[0].region == "eu-central-1" &&
+      aws_dynamodb_table.provisioned[0].read_capacity == 10 && aws_dynamodb_table.provisioned[0].write_capacity == 7
+    )
+    error_message = "The table starts at the autoscaling floors in the first region."
+  }
+
+  assert {
+    condition     = length(aws_dynamodb_table.provisioned[0].replica) == 0
+    error_message = "No inline replica: DynamoDB would refuse it before the write autoscaling exists."
+  }
+
+  assert {
+    condition = (
+      toset(keys(aws_dynamodb_table_replica.provisioned)) == toset(["eu-west-3", "us-east-1"]) &&
+      alltrue([for r, rep in aws_dynamodb_table_replica.provisioned : rep.region == r && rep.point_in_time_recovery && rep.deletion_protection_enabled && rep.kms_key_arn == aws_kms_key.regional[r].arn])
+    )
+    error_message = "One replica resource per other region, with PITR, deletion protection and the region's key."
+  }
+
+  assert {
+    condition = (
+      aws_dynamodb_table.provisioned[0].stream_enabled && aws_dynamodb_table.provisioned[0].ttl[0].enabled &&
+      aws_dynamodb_table.provisioned[0].point_in_time_recovery[0].enabled && aws_dynamodb_table.provisioned[0].deletion_protection_enabled &&
+      aws_dynamodb_table.provisioned[0].server_side_encryption[0].kms_key_arn == aws_kms_key.regional["eu-central-1"].arn &&
+      aws_dynamodb_table.provisioned[0].hash_key == "pk" && aws_dynamodb_table.provisioned[0].range_key == "sk"
+    )
+    error_message = "The provisioned table has the on-demand table's keys, stream, TTL, PITR, key and protection."
+  }
+
+  assert {
+    condition = (
+      length(module.primary_table_autoscaling) == 1 && toset(keys(module.replica_table_autoscaling)) == toset(["eu-west-3", "us-east-1"])
+    )
+    error_message = "Autoscaling in the primary region, and in each replica region."
+  }
+
+  assert {
+    condition     = output.table_name == "epochstore" && alltrue([for r in module.region : r.functions["store-epoch-time"].environment.TABLE_NAME == "epochstore"])
+    error_message = "Outputs and functions name the provisioned table."
+  }
+}
+
+run "pay_per_request_has_no_provisioned_resources" {
+  command = plan
+
+  assert {
+    condition = (
+      length(aws_dynamodb_table.this) == 1 && aws_dynamodb_table.this[0].billing_mode == "PAY_PER_REQUEST" &&
+      length(aws_dynamodb_table.provisioned) == 0 && length(aws_dynamodb_table_replica.provisioned) == 0 &&
+      length(module.primary_table_autoscaling) == 0 && length(module.replica_table_autoscaling) == 0
+    )
+    error_message = "On demand: the inline-replica table alone, no autoscaling."
+  }
 }
 
 run "retention_and_shards" {
@@ -290,7 +355,7 @@ run "retention_and_shards" {
   }
 
   assert {
-    condition     = !aws_dynamodb_table.this.deletion_protection_enabled && alltrue([for r in aws_dynamodb_table.this.replica : !r.deletion_protection_enabled])
+    condition     = !aws_dynamodb_table.this[0].deletion_protection_enabled && alltrue([for r in aws_dynamodb_table.this[0].replica : !r.deletion_protection_enabled])
     error_message = "deletion_protection switches table and replicas."
   }
 }

@@ -1,6 +1,7 @@
 """The configurations the policy check plans: delivery/ with DNS for both
 environments, terraform/ with every feature flag (domain mode, canaries,
-provisioned concurrency, JWT, alarm e-mail; and MRSC with a witness), and
+provisioned concurrency, JWT, alarm e-mail; MRSC with a witness; and
+PROVISIONED billing with its autoscaling and replica resources), and
 remote-state/ with replication. terraform/'s role and bucket policies embed
 ARNs AWS makes up and are unknown in a plan; they come from an offline apply
 (without a domain: the stand-in returns no certificate validation options)."""
@@ -32,6 +33,7 @@ BASE = {
 TERRAFORM_PLANS = {
     "domain, canaries, provisioned concurrency, JWT": {**BASE, "domain_name": "api.dev.example.com"},
     "MRSC with a witness": {**BASE, "consistency_mode": "STRONG", "witness_region": "eu-west-1", "retention_days": 0},
+    "PROVISIONED billing": {**BASE, "billing_mode": "PROVISIONED"},
 }
 REMOTE_STATE = {"replication_region": "eu-west-1"}
 

@@ -3,7 +3,8 @@
 tests/policy/coverage.json lists, per resource type, the IAM actions of its
 create, read, update, tag and delete calls and the ARNs they are authorised on.
 Every resource terraform/'s plans hold (every feature flag: domain mode,
-canaries, provisioned concurrency, JWT, alarm e-mail, MRSC with a witness) is
+canaries, provisioned concurrency, JWT, alarm e-mail, MRSC with a witness,
+PROVISIONED billing) is
 checked against the deploy-dev role's policies from delivery/'s plan: Allow
 statements whose actions, resources and conditions match, and no Deny that
 does. A planned type without a row fails."""
@@ -53,13 +54,13 @@ def planned_resources() -> list[dict]:
     return out
 
 
-def context(phase: str, creating: bool, extra: dict) -> dict:
+def context(phase: str, creating: bool, extra: dict, untagged: bool = False) -> dict:
     """The request's condition keys: the create of a resource sends the environment's tags; every call on
-    a resource that exists (this one later, or another one it uses) finds them on it."""
+    a resource that exists (this one later, or another one it uses) finds them on it, unless AWS owns it."""
     ctx = dict(extra)
     if (phase == "create" and creating) or phase == "tag":
         ctx.update({f"aws:RequestTag/{k}": v for k, v in TAGS.items()})
-    if not (phase == "create" and creating):
+    if not (phase == "create" and creating) and not untagged:
         ctx.update({f"aws:ResourceTag/{k}": v for k, v in TAGS.items()})
     return ctx
 
@@ -117,6 +118,7 @@ def variables(resource: dict, siblings: list[dict]) -> dict:
         partition="aws",
         account=ACCOUNT,
         region=values.get("region") or policy_scenarios.BASE.get("regions", ["eu-central-1"])[0],
+        main_region=policy_scenarios.BASE.get("regions", ["eu-central-1"])[0],
         name_prefix=NAME_PREFIX,
         zone=policy_scenarios.DELIVERY["hosted_zone_ids"][policy_scenarios.ENVIRONMENT],
         id=MADE_UP_ID,
@@ -164,7 +166,7 @@ def test_the_deploy_role_grants_every_call(planned_resources, deploy_statements)
             for action, targets in row[phase].items():
                 for target in targets:
                     creating = target in row.get("creates", list(row["arns"])[:1]) or target == "*"
-                    ctx = context(phase, creating, {k: v.format(**names) for k, v in row.get("context", {}).items()})
+                    ctx = context(phase, creating, {k: v.format(**names) for k, v in row.get("context", {}).items()}, target in row.get("untagged", []))
                     for arn in arns(row["arns"].get(target, target), resource, names):
                         if not granted(deploy_statements, action, arn, ctx):
                             missing.append(f"{resource['type']} {phase}: {action} on {arn}")

@@ -117,17 +117,6 @@ variable "jwt_authorizer" {
   default = null
 }
 
-variable "autoscaling" {
-  description = "Table autoscaling in this region (PROVISIONED billing only); null when on-demand."
-  type = object({
-    min_read       = number
-    max_read       = number
-    min_write      = number
-    max_write      = number
-    target_percent = number
-  })
-  default = null
-}
 
 variable "canary" {
   description = "Synthetics canary against this region's API (modules/canary): package, rate, runtime and retention; null for none."
