@@ -5,10 +5,17 @@
 # schema file lacks aws_synthetics_canary and aws_iam_openid_connect_provider;
 # the extension transcribes those two from the provider's source (v6) so that
 # Terraform checks them offline too. Online, the real provider supersedes both.
+#
+# Exit status 3 (reason on stderr): no shared/tf-offline beside the checkout,
+# as under GitHub's ci.yml. The suites that plan or apply without mocks read
+# it as "skip" (README, Tests); any other failure is an error.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 shared="$repo/../shared"
-[[ -x $shared/tf-offline/setup ]] || { echo "scripts/terraform-offline.sh: no $shared/tf-offline/setup" >&2; exit 1; }
+[[ -x $shared/tf-offline/setup ]] || {
+  echo "no offline Terraform: $(realpath -m "$shared/tf-offline") is absent (this project's CI puts it beside the checkout); offline plans and applies need its stand-in AWS provider" >&2
+  exit 3
+}
 
 merged="${XDG_CACHE_HOME:-$HOME/.cache}/epochstore/aws-provider-schema.json"
 mkdir -p "$(dirname "$merged")"

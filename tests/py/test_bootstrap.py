@@ -20,8 +20,10 @@ import subprocess
 
 import pytest
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-OFFLINE_TERRAFORM = os.path.join(REPO, "..", "shared", "tf-offline", "bin", "terraform")
+from terraform_plans import REPO, require_offline_terraform, terraform_env
+
+require_offline_terraform()
+
 KMS_ARN = "arn:aws:kms:eu-west-1:123456789012:key/11111111-1111-1111-1111-111111111111"
 GITHUB_REPOSITORY = "Example-Org/epochstore"
 VARIABLE = re.compile(r"\$\{\{\s*vars\.([A-Z0-9_]+)\s*\}\}")
@@ -78,8 +80,6 @@ with open(os.environ["GH_LOG"], "a") as f:
 
 @pytest.fixture(scope="module")
 def bootstrap(tmp_path_factory):
-    if not os.access(OFFLINE_TERRAFORM, os.X_OK):
-        pytest.skip("no offline Terraform beside the checkout (../shared/tf-offline)")
     work = tmp_path_factory.mktemp("bootstrap")
     ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", "backend.hcl", "backend_override.tf", "tests",
                                     ".terraform.lock.hcl")
@@ -95,10 +95,7 @@ def bootstrap(tmp_path_factory):
     for name, text in (("terraform", TERRAFORM_WRAPPER), ("gh", GH_RECORDER)):
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
-    # The environment `eval "$(scripts/terraform-offline.sh)"` gives a shell.
-    dump = subprocess.run(["bash", "-c", 'eval "$(scripts/terraform-offline.sh)" && env -0'], cwd=REPO,
-                          capture_output=True, check=True, timeout=300).stdout.decode()
-    env = dict(entry.split("=", 1) for entry in dump.split("\0") if "=" in entry)
+    env = dict(terraform_env())
     real = shutil.which("terraform", path=env["PATH"])
     env.update(PATH=f"{bin_dir}:{env['PATH']}", REAL_TERRAFORM=real, BOOTSTRAP_LOG=str(work / "terraform.log"),
                BOOTSTRAP_DIR=str(work), GH_LOG=str(work / "gh.log"), OIDC_ARN="",

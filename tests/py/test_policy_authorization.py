@@ -16,7 +16,9 @@ import policy_documents
 import policy_rules
 import policy_scenarios
 from iam_authorization import expand
-from terraform_plans import REPO
+from terraform_plans import REPO, require_offline_terraform
+
+require_offline_terraform()
 
 EXCEPTIONS = os.path.join(REPO, "tests", "policy", "exceptions.json")
 

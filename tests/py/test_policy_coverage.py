@@ -20,7 +20,9 @@ import pytest
 
 import policy_scenarios
 from policy_documents import as_list, statements
-from terraform_plans import ACCOUNT, REPO, planned, resources
+from terraform_plans import ACCOUNT, REPO, planned, require_offline_terraform, resources
+
+require_offline_terraform()
 
 COVERAGE = os.path.join(REPO, "tests", "policy", "coverage.json")
 PHASES = ("create", "read", "update", "tag", "delete")

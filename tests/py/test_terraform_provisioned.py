@@ -13,7 +13,9 @@ import json
 import os
 
 import policy_scenarios
-from terraform_plans import planned, prepared, run
+from terraform_plans import planned, prepared, require_offline_terraform, run
+
+require_offline_terraform()
 
 PROVISIONED = policy_scenarios.TERRAFORM_PLANS["PROVISIONED billing"]
 

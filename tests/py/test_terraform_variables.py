@@ -1,8 +1,13 @@
-"""Every variable of a Terraform root reaches a resource, a module, a local or an output.
+"""Every variable of a Terraform root reaches a resource, a module call, a
+provider or an output, read from the plan's configuration (terraform show
+-json), following locals.
 
-A variable that only its own validation reads is a setting that does nothing
-(health_check_regions was one: documented as a cost lever, passed nowhere).
-Uses inside variables.tf (validations) do not count."""
+A variable that only its own validation, or only a local nothing reads, uses
+is a setting that does nothing (health_check_regions was one: documented as a
+cost lever, passed nowhere). The plan's configuration lists each block's
+references but leaves locals out, so each local's references are read from its
+definition, which `terraform fmt` lays out as `  name = expression` inside a
+top-level `locals {` block."""
 
 from __future__ import annotations
 
@@ -12,32 +17,93 @@ import re
 
 import pytest
 
-from terraform_plans import LAMBDA_FIXTURES, planned, resources
+import policy_scenarios
+from terraform_plans import LAMBDA_FIXTURES, REPO, planned, require_offline_terraform, resources
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-ROOTS = ["terraform", "delivery", "remote-state"]
-# Whole-line comments only: "//" and "/*" also occur inside strings (URLs, ARNs such as key/*).
+require_offline_terraform()
+
+ROOTS = {
+    "terraform": policy_scenarios.BASE,
+    "delivery": policy_scenarios.DELIVERY,
+    "remote-state": policy_scenarios.REMOTE_STATE,
+}
+REFERENCE = re.compile(r"\b(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)")
+LOCALS_BLOCK = re.compile(r"(?ms)^locals \{\n(.*?)^\}")
+LOCAL_NAME = re.compile(r"(?m)^  ([A-Za-z_][A-Za-z0-9_-]*)\s*=")
 COMMENT = re.compile(r"(?m)^\s*(#|//).*$")
 
 
-def source(path: str) -> str:
-    with open(path, encoding="utf-8") as f:
-        return COMMENT.sub("", f.read())
+def references(node) -> set[tuple[str, str]]:
+    """("var"|"local", name) of every `references` list anywhere under node."""
+    found = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "references":
+                found |= {m.groups() for ref in value if (m := REFERENCE.match(ref))}
+            else:
+                found |= references(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= references(item)
+    return found
 
 
-def declared(root: str) -> list[str]:
-    return sorted(n for p in glob.glob(os.path.join(REPO, root, "*.tf")) for n in re.findall(r'(?m)^variable\s+"([^"]+)"', source(p)))
+def local_references(root_dir: str) -> dict[str, set[tuple[str, str]]]:
+    """local name -> what its definition references."""
+    out = {}
+    for path in glob.glob(os.path.join(root_dir, "*.tf")):
+        with open(path, encoding="utf-8") as f:
+            text = COMMENT.sub("", f.read())
+        for body in LOCALS_BLOCK.findall(text):
+            names = list(LOCAL_NAME.finditer(body))
+            for this, following in zip(names, names[1:] + [None]):
+                definition = body[this.end():following.start() if following else len(body)]
+                out[this.group(1)] = set(REFERENCE.findall(definition))
+    return out
 
 
-def unused(root: str) -> list[str]:
-    code = "\n".join(source(p) for p in glob.glob(os.path.join(REPO, root, "*.tf")) if os.path.basename(p) != "variables.tf")
-    return [n for n in declared(root) if not re.search(r"\bvar\." + re.escape(n) + r"\b", code)]
+def unused(root_dir: str, plan: dict) -> list[str]:
+    """Variables of the root that no resource, module call, provider or output reaches."""
+    configuration = plan["configuration"]
+    module = configuration["root_module"]
+    providers = {k: v for k, v in configuration.get("provider_config", {}).items() if "module_address" not in v}
+    reached = references([module.get("resources", []), module.get("module_calls", {}), module.get("outputs", {}), providers])
+    definitions = local_references(root_dir)
+    pending = [name for kind, name in reached if kind == "local"]
+    while pending:
+        name = pending.pop()
+        for kind, referenced in definitions.get(name, set()) - reached:
+            reached.add((kind, referenced))
+            if kind == "local":
+                pending.append(referenced)
+    return sorted(set(module.get("variables", {})) - {name for kind, name in reached if kind == "var"})
 
 
 @pytest.mark.parametrize("root", ROOTS)
 def test_every_root_variable_is_used(root):
-    assert declared(root), f"{root}/ declares no variables: the parser no longer finds them"
-    assert unused(root) == [], f"{root}/: variables that reach no resource, module, local or output"
+    plan = planned(root, ROOTS[root])
+    assert plan["configuration"]["root_module"].get("variables"), f"{root}/ declares no variables: the plan no longer lists them"
+    assert unused(os.path.join(REPO, root), plan) == [], \
+        f"{root}/: variables that reach no resource, module call, provider or output"
+
+
+UNUSED_FIXTURE = {
+    "variables.tf": 'variable "orphan" {\n  type = string\n}\n\n'
+                    'variable "chained" {\n  type = string\n}\n\n'
+                    'variable "validated_only" {\n  type = string\n  validation {\n'
+                    '    condition     = length(var.validated_only) > 0\n    error_message = "empty"\n  }\n}\n',
+    "main.tf": 'locals {\n  only_here = upper(var.orphan)\n  first     = "${var.chained}-1"\n  second    = local.first\n}\n\n'
+               'output "chained" {\n  value = local.second\n}\n',
+}
+
+
+def test_a_variable_read_only_by_an_unused_local_or_its_validation_is_unused(tmp_path):
+    root = tmp_path / "fixture"
+    root.mkdir()
+    for name, text in UNUSED_FIXTURE.items():
+        (root / name).write_text(text)
+    plan = planned(str(root), {"orphan": "a", "chained": "b", "validated_only": "c"})
+    assert unused(str(root), plan) == ["orphan", "validated_only"]
 
 
 def test_health_check_regions_reach_the_health_checks():
