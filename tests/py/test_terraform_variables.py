@@ -5,9 +5,12 @@ provider or an output, read from the plan's configuration (terraform show
 A variable that only its own validation, or only a local nothing reads, uses
 is a setting that does nothing (health_check_regions was one: documented as a
 cost lever, passed nowhere). The plan's configuration lists each block's
-references but leaves locals out, so each local's references are read from its
-definition, which `terraform fmt` lays out as `  name = expression` inside a
-top-level `locals {` block."""
+references but leaves out locals and `dynamic` blocks (seen with Terraform
+1.15: a resource's dynamic "replica" has no entry in its expressions). Those
+two are read from the source, as `terraform fmt` lays them out: a local's
+definition is `  name = expression` inside a top-level `locals {` block, and a
+dynamic block ends at the `}` of its own indentation; every dynamic block sits
+in a resource, so what it references is reached."""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ ROOTS = {
 REFERENCE = re.compile(r"\b(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)")
 LOCALS_BLOCK = re.compile(r"(?ms)^locals \{\n(.*?)^\}")
 LOCAL_NAME = re.compile(r"(?m)^  ([A-Za-z_][A-Za-z0-9_-]*)\s*=")
+DYNAMIC_BLOCK = re.compile(r'(?ms)^( +)dynamic "[^"]+" \{\n(.*?)^\1\}')
 COMMENT = re.compile(r"(?m)^\s*(#|//).*$")
 
 
@@ -48,12 +52,22 @@ def references(node) -> set[tuple[str, str]]:
     return found
 
 
+def sources(root_dir: str) -> list[str]:
+    texts = []
+    for path in glob.glob(os.path.join(root_dir, "*.tf")):
+        with open(path, encoding="utf-8") as f:
+            texts.append(COMMENT.sub("", f.read()))
+    return texts
+
+
+def dynamic_block_references(root_dir: str) -> set[tuple[str, str]]:
+    return {ref for text in sources(root_dir) for _, body in DYNAMIC_BLOCK.findall(text) for ref in REFERENCE.findall(body)}
+
+
 def local_references(root_dir: str) -> dict[str, set[tuple[str, str]]]:
     """local name -> what its definition references."""
     out = {}
-    for path in glob.glob(os.path.join(root_dir, "*.tf")):
-        with open(path, encoding="utf-8") as f:
-            text = COMMENT.sub("", f.read())
+    for text in sources(root_dir):
         for body in LOCALS_BLOCK.findall(text):
             names = list(LOCAL_NAME.finditer(body))
             for this, following in zip(names, names[1:] + [None]):
@@ -68,6 +82,7 @@ def unused(root_dir: str, plan: dict) -> list[str]:
     module = configuration["root_module"]
     providers = {k: v for k, v in configuration.get("provider_config", {}).items() if "module_address" not in v}
     reached = references([module.get("resources", []), module.get("module_calls", {}), module.get("outputs", {}), providers])
+    reached |= dynamic_block_references(root_dir)
     definitions = local_references(root_dir)
     pending = [name for kind, name in reached if kind == "local"]
     while pending:
