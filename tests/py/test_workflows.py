@@ -199,6 +199,13 @@ def test_advisories_are_checked_in_ci():
     assert [s["with"]["command"] for s in deny] == ["check advisories"]
 
 
+def make_variable(name: str, **variables: str) -> str:
+    """A variable as make computes it in the checkout, e.g. TF_DATA (where mk/terraform.mk alone spells it)."""
+    return subprocess.run(["make", "--no-print-directory", "--silent", f"--eval=print-variable: ; @echo $({name})", "print-variable",
+                           *(f"{k}={v}" for k, v in variables.items())],
+                          cwd=REPO, capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+
+
 @pytest.mark.parametrize("outputs, expected", [
     ({"global_url": {"value": None},
       "regional_urls": {"value": {"eu-central-1": "https://a.example", "eu-west-3": "https://b.example"}}},
@@ -211,9 +218,9 @@ def test_the_smoke_test_gets_the_global_and_every_regional_url(tmp_path, outputs
     """The apply job's URL step, run as GitHub runs it, against a stand-in `terraform output -json`."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    # make deploy ENV=dev initialised terraform/.terraform/envs/dev: make outputs reads there only.
+    # make deploy ENV=dev initialised dev's data dir (mk/terraform.mk's TF_DATA): make outputs reads there only.
     (bin_dir / "terraform").write_text(
-        '#!/bin/sh\n[ "$TF_DATA_DIR" = "$GITHUB_WORKSPACE/terraform/.terraform/envs/$ENVIRONMENT" ]'
+        f'#!/bin/sh\n[ "$TF_DATA_DIR" = "{make_variable("TF_DATA", ENV="dev")}" ]'
         ' || { echo "terraform: backend not initialised in ${TF_DATA_DIR:-.terraform}" >&2; exit 1; }\n'
         f"cat <<'JSON'\n{json.dumps(outputs)}\nJSON\n")
     (bin_dir / "terraform").chmod(0o755)
