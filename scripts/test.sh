@@ -74,6 +74,7 @@ suite "reliability (bad input, 5,000-request loads, failover under load, store o
 suite "canary (node --check, node --test against the local emulation)" bash -c 'node --check canary/index.js && node --test canary/index.test.js'
 suite "terraform fmt, validate, test" make tf-check
 suite "checkov" make checkov
+suite "offline Terraform rule: skipped without it, a skip fails beside it" pytest_suite tests/py/test_offline_terraform_rule.py
 suite "terraform provider floor (source)" pytest_suite tests/py/test_terraform_versions.py
 offline_suite "every root variable reaches a resource, module call, provider or output (offline plans)" pytest_suite tests/py/test_terraform_variables.py
 offline_suite "PROVISIONED billing: apply order, ignored capacity, on-demand addresses (offline plans)" pytest_suite tests/py/test_terraform_provisioned.py
