@@ -24,7 +24,7 @@
 # Without the offline Terraform beside the checkout (GitHub's ci.yml) the drill
 # prints "SKIP <reason>" and exits 0 (README, Tests).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 repo=$PWD
 
 work=$(mktemp -d)

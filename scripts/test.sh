@@ -2,7 +2,7 @@
 # `make test`: runs every suite, keeps going past a failure so one run shows
 # everything, and ends with the line "N passed, N failed, N skipped" (suites).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 venv=$PWD/.venv
 export PATH="$venv/bin:$PATH"
