@@ -6,16 +6,18 @@
 # the extension transcribes those two from the provider's source (v6) so that
 # Terraform checks them offline too. Online, the real provider supersedes both.
 #
-# Exit status 3 (reason on stderr): no shared/tf-offline beside the checkout,
+# Exit status 3 (reason on stderr): no shared/tf-offline at all beside the checkout,
 # as under GitHub's ci.yml. The suites that plan or apply without mocks read
 # it as "skip" (README, Tests); any other failure is an error.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 shared="$repo/../shared"
-[[ -x $shared/tf-offline/setup ]] || {
+[[ -e $shared/tf-offline ]] || {
   echo "no offline Terraform: $(realpath -m "$shared/tf-offline") is absent (this project's CI puts it beside the checkout); offline plans and applies need its stand-in AWS provider" >&2
   exit 3
 }
+# Present but broken is an error, never a skip.
+[[ -x $shared/tf-offline/setup ]] || { echo "scripts/terraform-offline.sh: no executable $shared/tf-offline/setup" >&2; exit 1; }
 
 merged="${XDG_CACHE_HOME:-$HOME/.cache}/epochstore/aws-provider-schema.json"
 mkdir -p "$(dirname "$merged")"

@@ -1,6 +1,7 @@
 """The rule for suites that plan or apply without mocks (README, Tests): where
 ../shared/tf-offline is absent (GitHub's ci.yml), they are skipped with one
-line naming why; beside it (this project's CI), any skip fails the run.
+line naming why; one that is there but broken is an error, not a skip; beside
+it (this project's CI), any skip fails the run.
 
 The "absent" case runs from a copy of the scripts in a temporary directory,
 which has no ../shared beside it."""
@@ -52,3 +53,13 @@ def test_a_skip_fails_the_run_exactly_when_the_offline_terraform_is_there(tmp_pa
     else:
         assert done.returncode == 0, done.stdout
         assert "1 skipped" in done.stdout
+
+
+def test_an_offline_terraform_that_is_there_but_broken_fails_instead_of_skipping(tmp_path):
+    repo = checkout_without_shared(tmp_path)
+    (tmp_path / "shared" / "tf-offline").mkdir(parents=True)
+    script = subprocess.run([os.path.join(repo, "scripts", "terraform-offline.sh")], capture_output=True, text=True, timeout=60)
+    assert script.returncode == 1
+    drill = subprocess.run([os.path.join(repo, "scripts", "deploy-drill.sh")], capture_output=True, text=True, timeout=60)
+    assert drill.returncode == 1
+    assert drill.stdout.startswith("FAIL scripts/terraform-offline.sh:"), drill.stdout
