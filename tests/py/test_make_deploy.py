@@ -43,7 +43,9 @@ def test_without_backend_hcl_it_stops_before_the_build(workspace, verb):
     result = make(verb, tf_dir, dict(env, AWS_PROFILE="operator"))
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"{tf_dir}/backend.hcl is missing" in result.stderr
-    assert "terraform -chdir=remote-state output -raw backend_config" in result.stderr
+    # The existing bucket from the repository's variables, or the one bootstrap recipe (README step 2).
+    assert "make backend-from-github ENV=prod" in result.stderr
+    assert '"From clone to production", step 2' in result.stderr
     assert not mark.exists(), "the release build started before the backend was checked"
 
 
@@ -55,3 +57,44 @@ def test_without_credentials_it_stops_before_the_build(workspace, verb):
     assert result.returncode == 2, result.stdout + result.stderr
     assert "No AWS credentials" in result.stderr
     assert not mark.exists(), "the release build started before the credentials were checked"
+
+
+GH_VARIABLES = {
+    "TF_STATE_BUCKET": "epochstore-tfstate-123456789012-eu-central-1",
+    "TF_STATE_REGION": "eu-central-1",
+    "TF_STATE_KMS_KEY_ARN": "arn:aws:kms:eu-central-1:123456789012:key/11111111-1111-1111-1111-111111111111",
+}
+
+
+def stand_in_gh(bin_dir, variables: dict[str, str]) -> None:
+    """A gh that answers `gh variable get NAME` from `variables` and fails for an unknown name, as gh does."""
+    cases = "".join(f"  {name}) echo '{value}' ;;\n" for name, value in variables.items())
+    (bin_dir / "gh").write_text(f'#!/bin/sh\n[ "$1 $2" = "variable get" ] || exit 1\ncase "$3" in\n{cases}  *) echo "variable $3 was not found" >&2; exit 1 ;;\nesac\n')
+    (bin_dir / "gh").chmod(0o755)
+
+
+def test_backend_from_github_writes_the_pipelines_backend(workspace):
+    """An operator whose policy reads only envs/<env>/terraform.tfstate gets the backend the pipeline uses,
+    without remote-state/'s bootstrap state and without AWS credentials."""
+    tf_dir, mark, env = workspace
+    stand_in_gh(tf_dir.parent / "bin", GH_VARIABLES)
+    result = make("backend-from-github", tf_dir, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    settings = dict(line.split(" = ", 1) for line in (tf_dir / "backend.hcl").read_text().splitlines())
+    assert {k.strip(): v.strip().strip('"') for k, v in settings.items()} == {
+        "bucket": GH_VARIABLES["TF_STATE_BUCKET"],
+        "key": "envs/prod/terraform.tfstate",
+        "region": GH_VARIABLES["TF_STATE_REGION"],
+        "encrypt": "true",
+        "kms_key_id": GH_VARIABLES["TF_STATE_KMS_KEY_ARN"],
+        "use_lockfile": "true",
+    }
+
+
+def test_backend_from_github_names_a_missing_variable_and_writes_nothing(workspace):
+    tf_dir, mark, env = workspace
+    stand_in_gh(tf_dir.parent / "bin", {k: v for k, v in GH_VARIABLES.items() if k != "TF_STATE_KMS_KEY_ARN"})
+    result = make("backend-from-github", tf_dir, env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "TF_STATE_KMS_KEY_ARN" in result.stderr
+    assert not (tf_dir / "backend.hcl").exists()
