@@ -346,3 +346,33 @@ run "creates_are_authorised_as_aws_does" {
     error_message = "Target tracking creates its alarms TargetTracking-table/<table>-… with the caller's permissions."
   }
 }
+
+# The failover operator (make failover, recover, drill) of one environment: its health function, its
+# function keys through Lambda, and its state object read-only; nothing of the other environment.
+run "operators_reach_their_environments_switch_and_state_only" {
+  command = plan
+
+  assert {
+    condition = { for st in jsondecode(aws_iam_policy.operator["prod"].policy).Statement : st.Sid => st.Resource } == {
+      FailoverSwitch           = "arn:aws:lambda:*:123456789012:function:epochstore-prod-health-check"
+      FunctionEnvironmentKey   = "arn:aws:kms:*:123456789012:key/*"
+      LambdaGrantOnFunctionKey = "arn:aws:kms:*:123456789012:key/*"
+      ListTheEnvironmentsState = "arn:aws:s3:::epochstore-tfstate-123456789012-eu-central-1"
+      ReadTheEnvironmentsState = "arn:aws:s3:::epochstore-tfstate-123456789012-eu-central-1/envs/prod/terraform.tfstate"
+      DecryptTheState          = "arn:aws:kms:eu-central-1:123456789012:key/11111111-1111-1111-1111-111111111111"
+    }
+    error_message = "prod's operator reaches prod's health function, keys (by tag) and state, and nothing else."
+  }
+
+  assert {
+    condition = alltrue([for st in jsondecode(aws_iam_policy.operator["prod"].policy).Statement :
+      st.Condition.StringEquals["aws:ResourceTag/Environment"] == "prod" if startswith(st.Resource, "arn:aws:kms:*:")
+    ])
+    error_message = "prod's operator may use only prod's function keys."
+  }
+
+  assert {
+    condition     = aws_iam_policy.operator["prod"].name == "epochstore-operator-prod" && !startswith(aws_iam_policy.operator["prod"].name, "epochstore-prod-")
+    error_message = "The operator policy is outside the names a deploy role may edit (<name>-<env>-*)."
+  }
+}

@@ -55,6 +55,7 @@ def test_every_plan_yields_the_policies_it_should(policies):
     holders = {p.holder for p in policies}
     assert kinds == {"identity", "resource", "trust"}
     assert {"role epochstore-github-deploy-dev", "role epochstore-github-plan", 'aws_iam_policy.boundary["dev"]'} <= holders
+    assert {'aws_iam_policy.operator["dev"]', 'aws_iam_policy.operator["prod"]'} <= holders, "the failover operators' policies"
     assert any(h.startswith('module.region["eu-central-1"].aws_iam_role_policy.lambda') for h in holders), "function role policies (offline apply)"
     assert any(p.address.startswith("aws_s3_bucket_policy.state") for p in policies), "remote-state/'s bucket policy"
 
