@@ -158,7 +158,7 @@ TF_URLS_PY := import json, sys; \
 TF_STATE_READERS := outputs failover recover drill
 TF_BACKEND_FOR_EXISTING := \
 	echo "A failover, recover or drill reads an existing deployment: write the existing bucket's settings" >&2; \
-	echo "from the pipeline's repository variables (gh CLI, read access to the repository's variables):" >&2; \
+	echo "from the pipeline's repository variables TF_STATE_BUCKET, TF_STATE_REGION and TF_STATE_KMS_KEY_ARN (gh CLI):" >&2; \
 	echo "  make backend-from-github ENV=$(or $(ENV),<env>)" >&2; \
 	echo "Do not bootstrap a second bucket." >&2;
 TF_BACKEND_BOOTSTRAP := \

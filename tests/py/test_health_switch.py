@@ -160,7 +160,8 @@ def test_a_missing_backend_hcl_asks_for_the_existing_bucket_not_a_new_one(tmp_pa
     assert f"{tmp_path}/backend.hcl is missing" in result.stderr
     assert "A failover, recover or drill reads an existing deployment" in result.stderr
     assert "TF_STATE_BUCKET" in result.stderr and "Do not bootstrap a second bucket" in result.stderr
-    assert "Bootstrap the state bucket once" not in result.stderr
+    assert "make backend-from-github ENV=prod" in result.stderr
+    assert "No bucket yet" not in result.stderr
 
 
 def configuration(revision: str, status: str, update: str = "Successful") -> dict:
