@@ -5,11 +5,15 @@ stand-in `cargo` on PATH records whether the build started."""
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import shutil
 import subprocess
 
 import pytest
+
+from fake_api import fake_api
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -98,3 +102,64 @@ def test_backend_from_github_names_a_missing_variable_and_writes_nothing(workspa
     assert result.returncode == 2, result.stdout + result.stderr
     assert "TF_STATE_KMS_KEY_ARN" in result.stderr
     assert not (tf_dir / "backend.hcl").exists()
+
+
+# README "First-run errors": every message quoted in the "you see" column that this repository prints is
+# printed as quoted (… stands for any text). Rows whose message comes from AWS, GitHub or Terraform itself
+# are named here by their start, with who prints them.
+FOREIGN_MESSAGES = {
+    "Error when evaluating 'env' for job": "GitHub Actions",
+    "Could not assume role with OIDC:": "configure-aws-credentials, relaying STS",
+    "Credentials could not be loaded": "configure-aws-credentials",
+    "Error: Failed to get existing workspaces": "Terraform's S3 backend",
+    "… is not authorized to perform": "IAM",
+    "EntityAlreadyExists": "IAM",
+}
+
+
+def first_run_errors() -> list[list[str]]:
+    """The quoted messages of each row's "you see" cell."""
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as f:
+        section = f.read().split("### First-run errors", 1)[1].split("\n#", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| you see") and "---" not in line]
+    return [re.findall(r"`([^`]+)`", row.split(" | ", 1)[0]) for row in rows]
+
+
+def printed_messages(workspace) -> list[str]:
+    """What this repository prints for each misconfiguration the table names, line by line, plus every
+    Terraform validation message (terraform test checks that each one fires)."""
+    tf_dir, _, env = workspace
+    lines = []
+    # The GitHub settings check, with a variable missing, one malformed and the boundaries not JSON.
+    settings = subprocess.run(
+        [os.path.join(REPO, "scripts", "check-github-settings.py"), "--environment", "prod", "--boundaries-for", "prod", "--",
+         "AWS_ROLE_ARN", "TF_STATE_BUCKET", "TF_STATE_REGION", "PERMISSIONS_BOUNDARY_ARNS"],
+        env=dict(env, TF_STATE_REGION="Frankfurt", PERMISSIONS_BOUNDARY_ARNS="{prod = 'arn'}"), capture_output=True, text=True, timeout=60)
+    lines += [line.removeprefix("::error title=GitHub settings::") for line in settings.stdout.splitlines()]
+    # make without backend.hcl, named as a clone names it.
+    result = make("deploy", tf_dir, dict(env, AWS_PROFILE="operator"))
+    lines += [line.replace(str(tf_dir), "terraform") for line in result.stderr.splitlines()]
+    # The smoke test against an API that wants a JWT.
+    api = fake_api(lambda handler: (401, {"message": "Unauthorized"}))
+    try:
+        smoke = subprocess.run([os.path.join(REPO, "scripts", "smoke.sh"), api.url], env=dict(env, SMOKE_RETRIES="0"),
+                               capture_output=True, text=True, timeout=60)
+    finally:
+        api.close()
+    lines += [line.replace(api.url, "https://api.example.com") for line in smoke.stderr.splitlines()]
+    for root in ("terraform", "delivery", "remote-state"):
+        for path in glob.glob(os.path.join(REPO, root, "**", "*.tf"), recursive=True):
+            with open(path, encoding="utf-8") as f:
+                lines += [m.replace('\\"', '"') for m in re.findall(r'error_message\s*=\s*"((?:[^"\\]|\\.)*)"', f.read())]
+    return lines
+
+
+def test_the_first_run_errors_table_quotes_what_is_printed(workspace):
+    rows = first_run_errors()
+    ours = [quote for quotes in rows if not any(q.startswith(tuple(FOREIGN_MESSAGES)) for q in quotes) for quote in quotes]
+    assert "terraform/backend.hcl is missing: it names the state bucket every deployment's state lives in." in ours
+    assert all(any(q.startswith(m) for quotes in rows for q in quotes) for m in FOREIGN_MESSAGES), "a foreign message no row quotes"
+    lines = printed_messages(workspace)
+    # A quote is the start of what is printed (its first line): "…" stands for any text.
+    unprinted = [q for q in ours if not any(re.match(".*?".join(map(re.escape, q.split("…"))), line) for line in lines)]
+    assert unprinted == [], "quoted in README's first-run errors, but printed by nothing in this repository"
