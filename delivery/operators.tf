@@ -6,60 +6,52 @@
 # (scripts/health_switch.py). tests/py/test_policy_authorization.py checks it
 # against AWS's authorization data with the roles' policies.
 locals {
-  operator_statements = { for e in var.environments : e => [
-    {
+  operator_statements = { for e in var.environments : e => concat(
+    [{
       Sid      = "FailoverSwitch"
       Effect   = "Allow"
       Action   = ["lambda:GetFunctionConfiguration", "lambda:UpdateFunctionConfiguration"]
       Resource = "${local.arn}:lambda:*:${local.account}:function:${var.name}-${e}-health-check"
-    },
-    {
-      # The function's environment is encrypted with its region's key; Lambda returns and accepts it only
-      # for a caller who may use that key, and makes its own grant on it:
-      # https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html
-      Sid      = "FunctionEnvironmentKey"
-      Effect   = "Allow"
-      Action   = ["kms:Decrypt", "kms:Encrypt"]
-      Resource = "${local.arn}:kms:*:${local.account}:key/*"
-      Condition = {
-        StringEquals = { "aws:ResourceTag/Environment" = e, "aws:ResourceTag/Project" = var.name }
-        StringLike   = { "kms:ViaService" = "lambda.*.amazonaws.com" }
-      }
-    },
-    {
-      Sid      = "LambdaGrantOnFunctionKey"
-      Effect   = "Allow"
-      Action   = "kms:CreateGrant"
-      Resource = "${local.arn}:kms:*:${local.account}:key/*"
-      Condition = {
-        StringEquals = { "aws:ResourceTag/Environment" = e, "aws:ResourceTag/Project" = var.name }
-        Bool         = { "kms:GrantIsForAWSResource" = "true" }
-      }
-    },
-    {
-      # What Terraform's S3 backend needs to read a state
-      # (https://developer.hashicorp.com/terraform/language/backend/s3), for this environment's key only.
-      Sid       = "ListTheEnvironmentsState"
+    }],
+    # The function's environment is encrypted with its region's key (tagged with the environment, as the
+    # deploy roles' Keys statement finds it); Lambda returns and accepts it only for a caller who may use
+    # that key, and makes its own grant on it:
+    # https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html
+    [for sid, use in {
+      FunctionEnvironmentKey   = { actions = ["kms:Decrypt", "kms:Encrypt"], condition = { StringLike = { "kms:ViaService" = "lambda.*.amazonaws.com" } } }
+      LambdaGrantOnFunctionKey = { actions = ["kms:CreateGrant"], condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } } }
+      } : {
+      Sid       = sid
       Effect    = "Allow"
-      Action    = "s3:ListBucket"
-      Resource  = local.state_bucket_arn
-      Condition = { StringLike = { "s3:prefix" = "envs/${e}/*" } }
-    },
-    {
-      Sid      = "ReadTheEnvironmentsState"
-      Effect   = "Allow"
-      Action   = "s3:GetObject"
-      Resource = "${local.state_bucket_arn}/envs/${e}/terraform.tfstate"
-    },
-    {
-      # The state object is encrypted with the state key (SSE-KMS).
-      Sid       = "DecryptTheState"
-      Effect    = "Allow"
-      Action    = "kms:Decrypt"
-      Resource  = var.state_kms_key_arn
-      Condition = { StringEquals = { "kms:ViaService" = "s3.${var.state_region}.amazonaws.com" } }
-    },
-  ] }
+      Action    = use.actions
+      Resource  = "${local.arn}:kms:*:${local.account}:key/*"
+      Condition = merge(local.tagged["deploy-${e}"], use.condition)
+    }],
+    [
+      {
+        # What Terraform's S3 backend needs to read a state
+        # (https://developer.hashicorp.com/terraform/language/backend/s3), for this environment's key only.
+        Sid       = "ListTheEnvironmentsState"
+        Effect    = "Allow"
+        Action    = "s3:ListBucket"
+        Resource  = local.state_bucket_arn
+        Condition = { StringLike = { "s3:prefix" = "envs/${e}/*" } }
+      },
+      {
+        Sid      = "ReadTheEnvironmentsState"
+        Effect   = "Allow"
+        Action   = "s3:GetObject"
+        Resource = "${local.state_bucket_arn}/envs/${e}/terraform.tfstate"
+      },
+      {
+        # The state object is encrypted with the state key (SSE-KMS).
+        Sid       = "DecryptTheState"
+        Effect    = "Allow"
+        Action    = "kms:Decrypt"
+        Resource  = var.state_kms_key_arn
+        Condition = { StringEquals = { "kms:ViaService" = "s3.${var.state_region}.amazonaws.com" } }
+      },
+  ]) }
 }
 
 resource "aws_iam_policy" "operator" {

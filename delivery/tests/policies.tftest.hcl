@@ -366,7 +366,7 @@ run "operators_reach_their_environments_switch_and_state_only" {
 
   assert {
     condition = alltrue([for st in jsondecode(aws_iam_policy.operator["prod"].policy).Statement :
-      st.Condition.StringEquals["aws:ResourceTag/Environment"] == "prod" if startswith(st.Resource, "arn:aws:kms:*:")
+      st.Condition.StringEquals["aws:ResourceTag/Environment"] == ["prod"] if startswith(st.Resource, "arn:aws:kms:*:")
     ])
     error_message = "prod's operator may use only prod's function keys."
   }
