@@ -59,3 +59,8 @@ output "permissions_boundary_arns" {
   description = "Permissions boundary per environment: every IAM role the terraform/ root creates in environment E must carry it (permissions_boundary_arn; the workflows pass it from the repository variable PERMISSIONS_BOUNDARY_ARNS); the deploy roles can create roles only with it."
   value       = { for e in var.environments : e => aws_iam_policy.boundary[e].arn }
 }
+
+output "operator_policy_arns" {
+  description = "Managed policy per environment for failover operators (make failover, recover, drill): attach it to the operators' own users or roles."
+  value       = { for e, p in aws_iam_policy.operator : e => p.arn }
+}

@@ -31,7 +31,9 @@ locals {
   creates_tagged = { for s, envs in local.scopes : s => {
     StringEquals = { "aws:RequestTag/Environment" = envs, "aws:RequestTag/Project" = var.name }
   } }
-  zones = { for s, envs in local.scopes : s => [for e in envs : var.hosted_zone_ids[e] if contains(keys(var.hosted_zone_ids), e)] }
+  # A resource being created carries none of the environment tags yet.
+  untagged = { "aws:ResourceTag/Environment" = "true", "aws:ResourceTag/Project" = "true" }
+  zones    = { for s, envs in local.scopes : s => [for e in envs : var.hosted_zone_ids[e] if contains(keys(var.hosted_zone_ids), e)] }
 
   state_bucket_arn = "${local.arn}:s3:::${var.state_bucket}"
 
@@ -200,13 +202,16 @@ locals {
         condition = local.creates_tagged[s]
       },
       {
-        # CreateKey with Tags (default_tags) is also authorised as kms:TagResource on the new key, which has
-        # no tags yet: only the request's tags can decide (aws:ResourceTag in Keys never matches a new key).
+        # CreateKey with Tags (default_tags) is also authorised as kms:TagResource, from a statement not
+        # restricted to particular keys (https://docs.aws.amazon.com/kms/latest/developerguide/tag-permissions.html);
+        # the new key has no tags yet, so Keys' aws:ResourceTag never matches it. Only a key without tags and
+        # without aliases (one being created; every key this project makes has both) may be tagged here:
+        # the request's tags alone would let this role claim another environment's key.
         sid       = "KeyCreateTags"
         read      = []
         write     = ["kms:TagResource"]
         resources = ["${local.arn}:kms:*:${local.account}:key/*"]
-        condition = local.creates_tagged[s]
+        condition = merge(local.creates_tagged[s], { Null = merge(local.untagged, { "kms:ResourceAliases" = "true" }) })
       },
       {
         sid       = "KeyAliases"
@@ -222,12 +227,13 @@ locals {
         resources = ["*"]
       },
       {
-        # Scalable target ids are random: tags decide, on the request for a new target, on the target afterwards.
+        # Scalable target ids are random: tags decide, on the request for a new target (one without tags yet:
+        # the request's tags must not claim another environment's target), on the target afterwards.
         sid       = "ScalableTargetCreate"
         read      = []
         write     = ["application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"]
         resources = ["${local.arn}:application-autoscaling:*:${local.account}:scalable-target/*"]
-        condition = local.creates_tagged[s]
+        condition = merge(local.creates_tagged[s], { Null = local.untagged })
       },
       {
         sid       = "ScalableTargets"
@@ -415,6 +421,14 @@ locals {
         Null            = { "aws:RequestTag/Environment" = "false" }
         StringNotEquals = { "aws:RequestTag/Environment" = envs }
       }
+    },
+    {
+      # The state key is untagged and its key policy delegates to the account: nothing but the state's own
+      # encryption (the StateKey statement's actions) may reach it, whatever another statement allows.
+      Sid       = "DenyStateKeyManagement"
+      Effect    = "Deny"
+      NotAction = flatten([for st in local.catalogue[s].state : concat(st.read, st.write) if st.sid == "StateKey"])
+      Resource  = [var.state_kms_key_arn]
     },
     {
       Sid       = "DenyUntaggingEnvironment"

@@ -114,6 +114,13 @@ variable "max_session_duration" {
     condition     = var.max_session_duration >= 3600 && var.max_session_duration <= 43200
     error_message = "max_session_duration must be between 3600 and 43200 seconds."
   }
+
+  # STS refuses a longer request than the role allows, so every apply would fail:
+  # https://docs.aws.amazon.com/IAM/latest/APIReference/API_AssumeRoleWithWebIdentity.html (DurationSeconds).
+  validation {
+    condition     = var.max_session_duration >= 9000
+    error_message = "max_session_duration must be at least 9000 seconds, the role-duration-seconds the deploy workflow's apply job requests (.github/workflows/deploy-environment.yml); with less, every apply fails with \"The requested DurationSeconds exceeds the MaxSessionDuration set for this role.\""
+  }
 }
 
 variable "tags" {

@@ -6,6 +6,7 @@
 #   make plan [TFVARS=file]            build, then show what deploy would change
 #   make deploy [TFVARS=file]          build, then apply terraform/ (backend from terraform/backend.hcl)
 #   make outputs                       the deployment's `terraform output -json` (ENV=…)
+#   make backend-from-github ENV=…     terraform/backend.hcl from the repository's TF_STATE_* variables
 #   make failover REGION=eu-west-3     health function of REGION answers 503: Route53 drains it
 #   make recover REGION=eu-west-3      undo failover
 #   make destroy                       remove the deployment, table included
@@ -39,7 +40,7 @@ TF_APPROVE := $(if $(filter 1,$(AUTO_APPROVE)),-auto-approve)
 TF_VARS = -var-file=$(abspath $(TFVARS)) -var lambda_package_dir=$(LAMBDA_DIR) -var architecture=$(ARCH) \
 	$(if $(ENV),-var environment=$(ENV))
 
-.PHONY: tf-check checkov plan deploy destroy outputs tf failover recover tf-region tf-credentials tf-tfvars tf-init
+.PHONY: tf-check checkov plan deploy destroy outputs tf failover recover tf-region tf-credentials tf-tfvars tf-init backend-from-github
 
 tf-check: ## Terraform: fmt -check, validate and terraform test of terraform/, remote-state/, delivery/ (offline)
 	@for d in $(TF_ROOTS); do \
@@ -157,11 +158,24 @@ TF_URLS_PY := import json, sys; \
 TF_STATE_READERS := outputs failover recover drill
 TF_BACKEND_FOR_EXISTING := \
 	echo "A failover, recover or drill reads an existing deployment: write the existing bucket's settings" >&2; \
-	echo "(bucket, key, region, encrypt, kms_key_id, use_lockfile) into it, as" >&2; \
-	echo "  terraform -chdir=remote-state output -raw backend_config > $(TF_DIR)/backend.hcl" >&2; \
-	echo "prints them where the state bucket was bootstrapped; the pipeline's TF_STATE_BUCKET, TF_STATE_REGION" >&2; \
-	echo "and TF_STATE_KMS_KEY_ARN variables hold the same values. Do not bootstrap a second bucket." >&2;
+	echo "from the pipeline's repository variables TF_STATE_BUCKET, TF_STATE_REGION and TF_STATE_KMS_KEY_ARN (gh CLI):" >&2; \
+	echo "  make backend-from-github ENV=$(or $(ENV),<env>)" >&2; \
+	echo "Do not bootstrap a second bucket." >&2;
 TF_BACKEND_BOOTSTRAP := \
-	echo "Bootstrap the state bucket once:" >&2; \
-	echo "  terraform -chdir=remote-state init && terraform -chdir=remote-state apply" >&2; \
-	echo "  terraform -chdir=remote-state output -raw backend_config > $(TF_DIR)/backend.hcl" >&2;
+	echo "The bucket exists (the pipeline's TF_STATE_* variables are set): make backend-from-github ENV=$(or $(ENV),<env>)" >&2; \
+	echo "No bucket yet: bootstrap it once, as README.md, \"From clone to production\", step 2 says." >&2;
+
+# terraform/backend.hcl for an operator's laptop, from the values the pipeline
+# uses (scripts/backend-hcl.sh, as .github/actions/terraform-env): needs only
+# read access to the repository's variables, no access to remote-state/'s
+# bootstrap state.
+backend-from-github: ## Write terraform/backend.hcl from the repository's TF_STATE_* variables (gh CLI; ENV=dev|prod|…)
+	@[[ -n "$(ENV)" ]] || { echo "ENV is required, e.g. make backend-from-github ENV=prod" >&2; exit 2; }
+	@command -v gh >/dev/null || { echo "backend-from-github reads the repository's variables with the GitHub CLI (gh): install it and run gh auth login" >&2; exit 2; }
+	@TF_STATE_BUCKET="$$(gh variable get TF_STATE_BUCKET)" && TF_STATE_REGION="$$(gh variable get TF_STATE_REGION)" \
+		&& TF_STATE_KMS_KEY_ARN="$$(gh variable get TF_STATE_KMS_KEY_ARN)" \
+		&& export TF_STATE_BUCKET TF_STATE_REGION TF_STATE_KMS_KEY_ARN \
+		&& scripts/backend-hcl.sh "$(ENV)" > "$(TF_DIR)/backend.hcl.new" \
+		&& mv "$(TF_DIR)/backend.hcl.new" "$(TF_DIR)/backend.hcl" \
+		|| { rm -f "$(TF_DIR)/backend.hcl.new"; exit 2; }
+	@echo "wrote $(TF_DIR)/backend.hcl (state bucket $$(sed -n 's/^bucket *= *//p' "$(TF_DIR)/backend.hcl"))"

@@ -233,7 +233,7 @@ run "roles_are_created_only_inside_the_environment_boundary" {
 
   assert {
     condition = alltrue(flatten([for k, p in aws_iam_policy.github : [
-      for st in jsondecode(p.policy).Statement : st.Sid == "BoundedRoles" if st.Effect == "Allow" && length(setintersection(st.Action, ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary"])) > 0
+      for st in jsondecode(p.policy).Statement : st.Sid == "BoundedRoles" if st.Effect == "Allow" && length(setintersection(try(st.Action, []), ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary"])) > 0
     ]]))
     error_message = "No other statement may grant an action that sets a role's permissions."
   }
@@ -279,6 +279,12 @@ run "tags_cannot_move_a_resource_between_environments" {
         }
       },
       {
+        Sid       = "DenyStateKeyManagement"
+        Effect    = "Deny"
+        NotAction = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+        Resource  = ["arn:aws:kms:eu-central-1:123456789012:key/11111111-1111-1111-1111-111111111111"]
+      },
+      {
         Sid       = "DenyUntaggingEnvironment"
         Effect    = "Deny"
         Action    = ["kms:UntagResource", "apigateway:DELETE", "acm:RemoveTagsFromCertificate", "application-autoscaling:UntagResource"]
@@ -286,7 +292,7 @@ run "tags_cannot_move_a_resource_between_environments" {
         Condition = { "ForAnyValue:StringEquals" = { "aws:TagKeys" = ["Environment", "Project"] } }
       },
     ]
-    error_message = "dev may set Environment only to dev, and remove neither Environment nor Project, on every tag-scoped kind."
+    error_message = "dev may set Environment only to dev, remove neither Environment nor Project on every tag-scoped kind, and use the untagged state key only to encrypt and decrypt state."
   }
 
   assert {
@@ -306,13 +312,24 @@ run "creates_are_authorised_as_aws_does" {
 
   assert {
     condition = [for st in jsondecode(aws_iam_policy.github["deploy-dev/data"].policy).Statement : st if st.Sid == "KeyCreateTags"] == [{
-      Sid       = "KeyCreateTags"
-      Effect    = "Allow"
-      Action    = ["kms:TagResource"]
-      Resource  = ["arn:aws:kms:*:123456789012:key/*"]
-      Condition = { StringEquals = { "aws:RequestTag/Environment" = ["dev"], "aws:RequestTag/Project" = "epochstore" } }
+      Sid      = "KeyCreateTags"
+      Effect   = "Allow"
+      Action   = ["kms:TagResource"]
+      Resource = ["arn:aws:kms:*:123456789012:key/*"]
+      Condition = {
+        StringEquals = { "aws:RequestTag/Environment" = ["dev"], "aws:RequestTag/Project" = "epochstore" }
+        Null         = { "aws:ResourceTag/Environment" = "true", "aws:ResourceTag/Project" = "true", "kms:ResourceAliases" = "true" }
+      }
     }]
-    error_message = "CreateKey with tags needs kms:TagResource on every key of the account, decided by the request's tags (a new key has none)."
+    error_message = "CreateKey with tags needs kms:TagResource on every key of the account, decided by the request's tags, for a key with no tags and no alias yet (one being created)."
+  }
+
+  assert {
+    condition = [for st in jsondecode(aws_iam_policy.github["deploy-dev/data"].policy).Statement : st.Condition if st.Sid == "ScalableTargetCreate"] == [{
+      StringEquals = { "aws:RequestTag/Environment" = ["dev"], "aws:RequestTag/Project" = "epochstore" }
+      Null         = { "aws:ResourceTag/Environment" = "true", "aws:ResourceTag/Project" = "true" }
+    }]
+    error_message = "A scalable target is registered and tagged by the request's tags only while it has no tags (one being registered)."
   }
 
   assert {
@@ -327,5 +344,35 @@ run "creates_are_authorised_as_aws_does" {
       ["arn:aws:cloudwatch:*:123456789012:alarm:TargetTracking-table/epochstore-dev-*"]
     ]
     error_message = "Target tracking creates its alarms TargetTracking-table/<table>-… with the caller's permissions."
+  }
+}
+
+# The failover operator (make failover, recover, drill) of one environment: its health function, its
+# function keys through Lambda, and its state object read-only; nothing of the other environment.
+run "operators_reach_their_environments_switch_and_state_only" {
+  command = plan
+
+  assert {
+    condition = { for st in jsondecode(aws_iam_policy.operator["prod"].policy).Statement : st.Sid => st.Resource } == {
+      FailoverSwitch           = "arn:aws:lambda:*:123456789012:function:epochstore-prod-health-check"
+      FunctionEnvironmentKey   = "arn:aws:kms:*:123456789012:key/*"
+      LambdaGrantOnFunctionKey = "arn:aws:kms:*:123456789012:key/*"
+      ListTheEnvironmentsState = "arn:aws:s3:::epochstore-tfstate-123456789012-eu-central-1"
+      ReadTheEnvironmentsState = "arn:aws:s3:::epochstore-tfstate-123456789012-eu-central-1/envs/prod/terraform.tfstate"
+      DecryptTheState          = "arn:aws:kms:eu-central-1:123456789012:key/11111111-1111-1111-1111-111111111111"
+    }
+    error_message = "prod's operator reaches prod's health function, keys (by tag) and state, and nothing else."
+  }
+
+  assert {
+    condition = alltrue([for st in jsondecode(aws_iam_policy.operator["prod"].policy).Statement :
+      st.Condition.StringEquals["aws:ResourceTag/Environment"] == ["prod"] if startswith(st.Resource, "arn:aws:kms:*:")
+    ])
+    error_message = "prod's operator may use only prod's function keys."
+  }
+
+  assert {
+    condition     = aws_iam_policy.operator["prod"].name == "epochstore-operator-prod" && !startswith(aws_iam_policy.operator["prod"].name, "epochstore-prod-")
+    error_message = "The operator policy is outside the names a deploy role may edit (<name>-<env>-*)."
   }
 }

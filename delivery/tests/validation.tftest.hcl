@@ -96,3 +96,19 @@ run "session_too_long" {
   }
   expect_failures = [var.max_session_duration]
 }
+
+# The deploy workflow's apply job asks for 9000 s (role-duration-seconds); a shorter maximum fails every apply.
+run "session_shorter_than_the_apply_job_requests" {
+  command = plan
+  variables {
+    max_session_duration = 7200
+  }
+  expect_failures = [var.max_session_duration]
+}
+
+run "session_as_long_as_the_apply_job_requests" {
+  command = plan
+  variables {
+    max_session_duration = 9000
+  }
+}

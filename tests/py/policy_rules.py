@@ -10,7 +10,8 @@
   by some statement of the holder that grants it.
 - dependent-action: an action AWS also authorises with others (dependent
   actions) finds each of them granted by the holder, by a statement without an
-  aws:ResourceTag condition (a resource being created has no tags yet).
+  aws:ResourceTag condition that a resource being created (which has no tags
+  yet) cannot meet.
 - condition-key: every condition key is global (aws:*) or documented for every
   action of its statement.
 Wildcard actions (lambda:Get*) are checked for existence and conditions only:
@@ -54,7 +55,13 @@ def condition_keys(statement: dict) -> list[str]:
 
 
 def has_resource_tag_condition(statement: dict) -> bool:
-    return any(k.lower().startswith("aws:resourcetag/") for k in condition_keys(statement))
+    """Whether the statement needs tags on the resource: a Null "true" test asks for their absence,
+    which a resource being created (the dependent-action case) satisfies."""
+    return any(
+        key.lower().startswith("aws:resourcetag/") and not (operator == "Null" and str(value).lower() == "true")
+        for operator, pairs in statement.get("Condition", {}).items()
+        for key, value in pairs.items()
+    )
 
 
 def check(policies: list[Policy]) -> list[Finding]:

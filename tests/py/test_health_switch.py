@@ -21,7 +21,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+import policy_scenarios
 from conftest import REPO
+from policy_documents import as_list, statements
+from terraform_plans import planned, resources
 
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 import health_switch  # noqa: E402
@@ -102,8 +105,8 @@ def test_failover_flips_status_of_that_health_function_only_and_recover_flips_it
     assert all_variables(moto, deployment) == before
 
 
-def test_the_documented_operator_policy_grants_exactly_the_calls_the_switch_makes(moto, deployment):
-    """delivery/README.md's "Failover operators" policy against the Lambda
+def test_the_operator_policy_grants_exactly_the_calls_the_switch_makes(moto, deployment):
+    """delivery/'s operator policy (aws_iam_policy.operator, from its offline plan) against the Lambda
     operations a failover and a recover really call (IAM action = lambda:<Operation>)."""
     lam = client(moto, "lambda", "eu-west-3")
     called = set()
@@ -112,11 +115,12 @@ def test_the_documented_operator_policy_grants_exactly_the_calls_the_switch_make
     health_switch.set_status(lam, name, "fail", poll=0)
     health_switch.set_status(lam, name, "ok", poll=0)
 
-    readme = open(os.path.join(REPO, "delivery", "README.md"), encoding="utf-8").read()
-    section = readme[readme.index("## Failover operators"):]
-    policy = json.loads(section[section.index("```json") + len("```json"):section.index("```", section.index("```json") + 7)])
-    lambda_statements = [st for st in policy["Statement"] if any(a.startswith("lambda:") for a in st["Action"])]
-    assert [set(st["Action"]) for st in lambda_statements] == [called]
+    operator = [r for r in resources(planned("delivery", policy_scenarios.DELIVERY))
+                if r["type"] == "aws_iam_policy" and r["address"] == 'aws_iam_policy.operator["prod"]']
+    assert len(operator) == 1, "delivery/ plans prod's operator policy"
+    lambda_statements = [st for st in statements(operator[0]["values"]["policy"])
+                         if any(a.startswith("lambda:") for a in as_list(st["Action"]))]
+    assert [set(as_list(st["Action"])) for st in lambda_statements] == [called]
     assert lambda_statements[0]["Resource"].endswith(":function:epochstore-prod-health-check"), \
         "one function, named as Terraform names prod's health function"
 
@@ -160,7 +164,8 @@ def test_a_missing_backend_hcl_asks_for_the_existing_bucket_not_a_new_one(tmp_pa
     assert f"{tmp_path}/backend.hcl is missing" in result.stderr
     assert "A failover, recover or drill reads an existing deployment" in result.stderr
     assert "TF_STATE_BUCKET" in result.stderr and "Do not bootstrap a second bucket" in result.stderr
-    assert "Bootstrap the state bucket once" not in result.stderr
+    assert "make backend-from-github ENV=prod" in result.stderr
+    assert "No bucket yet" not in result.stderr
 
 
 def configuration(revision: str, status: str, update: str = "Successful") -> dict:

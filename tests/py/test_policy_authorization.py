@@ -57,6 +57,7 @@ def test_every_plan_yields_the_policies_it_should(policies):
     holders = {p.holder for p in policies}
     assert kinds == {"identity", "resource", "trust"}
     assert {"role epochstore-github-deploy-dev", "role epochstore-github-plan", 'aws_iam_policy.boundary["dev"]'} <= holders
+    assert {'aws_iam_policy.operator["dev"]', 'aws_iam_policy.operator["prod"]'} <= holders, "the failover operators' policies"
     assert any(h.startswith('module.region["eu-central-1"].aws_iam_role_policy.lambda') for h in holders), "function role policies (offline apply)"
     assert any(p.address.startswith("aws_s3_bucket_policy.state") for p in policies), "remote-state/'s bucket policy"
 
@@ -97,3 +98,18 @@ def test_the_rules_catch_what_aws_would_refuse(statement, rule):
 def test_the_data_knows_the_actions_this_project_relies_on():
     for action in ["dynamodb:CreateGlobalTableWitness", "dynamodb:DeleteGlobalTableWitness", "synthetics:CreateCanary", "kms:TagResource"]:
         assert expand(action) == [action]
+
+
+def test_a_dependent_action_limited_to_untagged_resources_still_counts():
+    """RegisterScalableTarget with tags also needs application-autoscaling:TagResource: a grant that asks
+    for tags on the target cannot match a new one, a grant that asks for their absence (Null "true") can."""
+    register = {"Effect": "Allow", "Action": ["application-autoscaling:RegisterScalableTarget"], "Resource": ["arn:aws:application-autoscaling:*:123456789012:scalable-target/*"]}
+
+    def tagging(condition: dict) -> dict:
+        return {"Effect": "Allow", "Action": ["application-autoscaling:TagResource"], "Resource": ["arn:aws:application-autoscaling:*:123456789012:scalable-target/*"], "Condition": condition}
+
+    def rules(*sts: dict) -> set[str]:
+        return {f.rule for f in policy_rules.check([policy_documents.Policy("example", "identity", "role example", sts)])}
+
+    assert "dependent-action" in rules(register, tagging({"StringEquals": {"aws:ResourceTag/Environment": "dev"}}))
+    assert "dependent-action" not in rules(register, tagging({"Null": {"aws:ResourceTag/Environment": "true"}}))

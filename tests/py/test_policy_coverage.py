@@ -99,8 +99,9 @@ def condition_holds(condition: dict, ctx: dict) -> bool:
 
 
 def matches(st: dict, action: str, arn: str, ctx: dict) -> bool:
+    named = any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in as_list(st.get("Action", st.get("NotAction", []))))
     return (
-        any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in as_list(st.get("Action", [])))
+        named != ("NotAction" in st)
         and any(fnmatch.fnmatchcase(arn, r) for r in as_list(st.get("Resource", [])))
         and condition_holds(st.get("Condition", {}), ctx)
     )
@@ -179,5 +180,48 @@ def test_the_check_sees_a_missing_grant(deploy_statements):
     ctx = context("create", True, {})
     arn = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/{NAME_PREFIX}"
     assert granted(deploy_statements, "dynamodb:CreateGlobalTableWitness", arn, ctx)
-    without = [dict(st, Action=[a for a in as_list(st["Action"]) if a != "dynamodb:CreateGlobalTableWitness"]) for st in deploy_statements]
+    without = [dict(st, Action=[a for a in as_list(st["Action"]) if a != "dynamodb:CreateGlobalTableWitness"]) if "Action" in st else st for st in deploy_statements]
     assert not granted(without, "dynamodb:CreateGlobalTableWitness", arn, ctx)
+
+
+# Tag-on-create (KeyCreateTags, ScalableTargetCreate) is decided by the request's tags; it must not let
+# the role tag, and so claim, a resource that exists: another environment's, or the untagged state key.
+STATE_KEY = policy_scenarios.DELIVERY["state_kms_key_arn"]
+A_KEY = f"arn:aws:kms:eu-central-1:{ACCOUNT}:key/{MADE_UP_ID}"
+A_TARGET = f"arn:aws:application-autoscaling:eu-central-1:{ACCOUNT}:scalable-target/{MADE_UP_ID}"
+REQUEST_TAGS = {f"aws:RequestTag/{k}": v for k, v in TAGS.items()}
+PROD_TAGS = {"aws:ResourceTag/Environment": "prod", "aws:ResourceTag/Project": "epochstore"}
+DEV_TAGS = {f"aws:ResourceTag/{k}": v for k, v in TAGS.items()}
+
+
+@pytest.mark.parametrize(
+    ("action", "arn", "found"),
+    [
+        ("kms:TagResource", A_KEY, PROD_TAGS),
+        ("kms:TagResource", STATE_KEY, {"kms:ResourceAliases": "alias/epochstore-tfstate"}),
+        ("kms:TagResource", STATE_KEY, {}),
+        ("kms:TagResource", A_KEY, {"kms:ResourceAliases": "alias/another-workload"}),
+        # Had the state key been tagged dev anyway, the Keys statement would match it: the guards refuse.
+        ("kms:ScheduleKeyDeletion", STATE_KEY, DEV_TAGS),
+        ("kms:PutKeyPolicy", STATE_KEY, DEV_TAGS),
+        ("application-autoscaling:TagResource", A_TARGET, PROD_TAGS),
+        ("application-autoscaling:RegisterScalableTarget", A_TARGET, PROD_TAGS),
+    ],
+)
+def test_tags_on_create_claim_no_existing_resource(deploy_statements, action, arn, found):
+    assert not granted(deploy_statements, action, arn, {**REQUEST_TAGS, **found})
+
+
+@pytest.mark.parametrize(
+    ("action", "arn", "ctx"),
+    [
+        ("kms:TagResource", A_KEY, REQUEST_TAGS),
+        ("application-autoscaling:TagResource", A_TARGET, REQUEST_TAGS),
+        ("application-autoscaling:RegisterScalableTarget", A_TARGET, REQUEST_TAGS),
+        # The state itself stays readable and writable through S3.
+        ("kms:Decrypt", STATE_KEY, {"kms:ViaService": "s3.eu-central-1.amazonaws.com"}),
+        ("kms:GenerateDataKey", STATE_KEY, {"kms:ViaService": "s3.eu-central-1.amazonaws.com"}),
+    ],
+)
+def test_a_new_key_or_target_is_still_tagged_and_the_state_still_encrypted(deploy_statements, action, arn, ctx):
+    assert granted(deploy_statements, action, arn, ctx)

@@ -403,6 +403,28 @@ def test_deploy_credentials_outlast_the_apply_job():
     assert len(credentials) == 1
     session = int(credentials[0]["with"]["role-duration-seconds"])
     with open(os.path.join(REPO, "delivery", "variables.tf"), encoding="utf-8") as f:
-        block = f.read().split('variable "max_session_duration"', 1)[1]
+        block = f.read().split('variable "max_session_duration"', 1)[1].split("\nvariable ", 1)[0]
     max_session = int(re.search(r"default\s*=\s*(\d+)", block).group(1))
-    assert job["timeout-minutes"] * 60 < session <= max_session
+    # The lowest max_session_duration delivery/ accepts: any allowed value must admit the job's request.
+    floor = max(int(n) for n in re.findall(r"var\.max_session_duration >= (\d+)", block))
+    assert job["timeout-minutes"] * 60 < session <= floor <= max_session
+
+
+def test_the_pipeline_writes_the_backend_an_operator_writes(tmp_path):
+    """The terraform-env action and `make backend-from-github` (an operator's laptop) write
+    terraform/backend.hcl with one script, scripts/backend-hcl.sh, from the same TF_STATE_* values."""
+    action = load(os.path.join(REPO, ".github", "actions", "terraform-env", "action.yml"))
+    step = next(s for s in action["runs"]["steps"] if s.get("name", "").startswith("Backend of"))
+    (tmp_path / "scripts").symlink_to(os.path.join(REPO, "scripts"))
+    (tmp_path / "terraform").mkdir()
+    inputs = {"environment": "prod", "state-bucket": "b-1", "state-region": "eu-central-1",
+              "state-kms-key-arn": "arn:aws:kms:eu-central-1:123456789012:key/k"}
+    env = {k: re.sub(r"\$\{\{\s*inputs\.([a-z0-9-]+)\s*\}\}", lambda m: inputs[m.group(1)], str(v)) for k, v in step["env"].items()}
+    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=30, env=dict(PATH=os.environ["PATH"], **env))
+    assert result.returncode == 0, result.stderr
+    written = (tmp_path / "terraform" / "backend.hcl").read_text()
+    assert 'key          = "envs/prod/terraform.tfstate"' in written and 'bucket       = "b-1"' in written
+    with open(os.path.join(REPO, "mk", "terraform.mk"), encoding="utf-8") as f:
+        recipe = f.read().split("\nbackend-from-github:", 1)[1].split("\n\n", 1)[0]
+    assert "scripts/backend-hcl.sh" in step["run"] and "scripts/backend-hcl.sh" in recipe
