@@ -109,6 +109,46 @@ impl Fixture {
         (store, sent)
     }
 
+    /// Every item of the table (a scan is fine in a test).
+    async fn items(&self) -> Vec<std::collections::HashMap<String, AttributeValue>> {
+        let out = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .send()
+            .await
+            .expect("scan");
+        out.items().to_vec()
+    }
+
+    /// Puts `items` as they are, as replication does.
+    async fn put_items(&self, items: &[std::collections::HashMap<String, AttributeValue>]) {
+        for item in items {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item.clone()))
+                .send()
+                .await
+                .expect("replicated put");
+        }
+    }
+
+    /// The sort keys of the shard marks, in order.
+    async fn shard_marks(&self) -> Vec<String> {
+        let mut marks: Vec<String> = self
+            .items()
+            .await
+            .iter()
+            .filter(|i| {
+                i.get("pk").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("meta#shards")
+            })
+            .filter_map(|i| i.get("sk").and_then(|v| v.as_s().ok()).cloned())
+            .collect();
+        marks.sort();
+        marks
+    }
+
     async fn item_count(&self) -> usize {
         // A scan is fine in a test: it counts what the store really wrote.
         let out = self
@@ -281,8 +321,8 @@ async fn consistent_reads_make_listing_and_probe_strongly_consistent() {
             .collect();
         assert_eq!(
             reads.len(),
-            3,
-            "a query per shard and the probe: {bodies:?}"
+            4,
+            "a query per shard, the shard marks' query and the probe: {bodies:?}"
         );
         for read in reads {
             assert_eq!(
@@ -332,34 +372,108 @@ async fn write_shards_are_merged_on_read_in_order() {
         let (seen, _) = walk_pages(&fx.store(&[("WRITE_SHARDS", lower)]), "7").await;
         assert_eq!(seen, expected, "WRITE_SHARDS={lower}");
     }
-    // A lower writer never lowers the mark.
+    // A lower writer adds its own mark and removes none.
     fill(&fx.store(&[("WRITE_SHARDS", "2")]), 1, "eu-west-3").await;
-    let mark = fx
-        .client
-        .get_item()
-        .table_name("sharded")
-        .key("pk", AttributeValue::S("meta#shards".into()))
-        .key("sk", AttributeValue::S("meta#shards".into()))
-        .send()
-        .await
-        .expect("mark")
-        .item
-        .and_then(|i| i.get("shards").and_then(|v| v.as_n().ok()).cloned());
-    assert_eq!(mark.as_deref(), Some("4"));
+    assert_eq!(fx.shard_marks().await, ["02", "04"]);
 
     // A mark no writer could set (above the 64 WRITE_SHARDS allows) is not
-    // believed: the listing falls back to its own WRITE_SHARDS.
+    // believed: listings still cover the highest real mark.
     fx.client
         .put_item()
         .table_name("sharded")
         .item("pk", AttributeValue::S("meta#shards".into()))
-        .item("sk", AttributeValue::S("meta#shards".into()))
-        .item("shards", AttributeValue::N("60000".into()))
+        .item("sk", AttributeValue::S("60000".into()))
         .send()
         .await
         .expect("forged mark");
-    let (seen, _) = walk_pages(&fx.store(&[("WRITE_SHARDS", "4")]), "50").await;
+    let (seen, _) = walk_pages(&fx.store(&[("WRITE_SHARDS", "1")]), "50").await;
     assert_eq!(seen.len(), expected.len() + 1);
+}
+
+/// Issue 15 ("Write shards"): two regions of an eventually consistent global
+/// table record their shard counts at the same time during a rollout.
+/// Replication resolves a conflict on an item last-writer-wins, in either
+/// order (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html),
+/// so a single mark item could end at the lower count while records sit on
+/// the higher one's shards. Here each table is a region; replication copies
+/// every item of both into both, the winner's last.
+#[tokio::test]
+async fn concurrent_shard_counts_in_two_regions_hide_no_record() {
+    let moto = Moto::start();
+    for (i, winner) in ["eight", "four"].into_iter().enumerate() {
+        let eight = fixture(&moto, &format!("region-eight-{i}")).await;
+        let four = fixture(&moto, &format!("region-four-{i}")).await;
+        let wide = eight.store(&[("WRITE_SHARDS", "8")]);
+        let mut written = fill(&wide, 40, "eu-west-3").await;
+        written.extend(fill(&four.store(&[("WRITE_SHARDS", "4")]), 10, "eu-west-1").await);
+        let (first, last) = if winner == "eight" {
+            (four.items().await, eight.items().await)
+        } else {
+            (eight.items().await, four.items().await)
+        };
+        for region in [&eight, &four] {
+            region.put_items(&first).await;
+            region.put_items(&last).await;
+        }
+        // The process that wrote on 8 shards keeps writing on them.
+        written.extend(fill(&wide, 5, "eu-west-3").await);
+        four.put_items(&eight.items().await).await;
+
+        let mut expected: Vec<_> = written.iter().map(|r| r.id).collect();
+        expected.sort_unstable_by_key(|id| std::cmp::Reverse(*id));
+        for region in [&eight, &four] {
+            let (seen, _) = walk_pages(&region.store(&[("WRITE_SHARDS", "1")]), "9").await;
+            assert_eq!(seen, expected, "{} wins, listing {}", winner, region.table);
+        }
+    }
+}
+
+/// A listing that cannot read the shard marks may miss shards: it fails
+/// with the store's error rather than answering a page that looks complete.
+#[tokio::test]
+async fn a_listing_that_cannot_read_the_shard_marks_fails() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "unreadable-marks").await;
+    fill(&fx.store(&[("WRITE_SHARDS", "4")]), 20, "eu-west-3").await;
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        fx.client
+            .config()
+            .to_builder()
+            .interceptor(RefuseShardMarkReads)
+            .build(),
+    );
+    let config = config("eu-west-3", &[("WRITE_SHARDS", "1")]);
+    let store = DynamoStore::new(
+        client,
+        fx.table.clone(),
+        config.store_settings(),
+        Duration::from_millis(500),
+    );
+    let listed = store.list(PageLimit::parse("50").unwrap(), None).await;
+    assert!(listed.is_err(), "a short page: {listed:?}");
+}
+
+/// Fails every read of the shard marks before it is sent.
+#[derive(Debug)]
+struct RefuseShardMarkReads;
+
+impl aws_sdk_dynamodb::config::Intercept for RefuseShardMarkReads {
+    fn name(&self) -> &'static str {
+        "RefuseShardMarkReads"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let body = context.request().body().bytes().unwrap_or_default();
+        if String::from_utf8_lossy(body).contains("meta#shards") {
+            return Err("shard marks unreadable".into());
+        }
+        Ok(())
+    }
 }
 
 #[tokio::test]
