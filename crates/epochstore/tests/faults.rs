@@ -104,15 +104,15 @@ async fn app_against(endpoint: &str, extra: &[(&str, &str)]) -> epochstore::http
 async fn throttling_is_503_with_retry_after_after_the_sdk_retries() {
     let (endpoint, requests) = fake_dynamodb(Fault::Throttle).await;
     let app = app_against(&endpoint, &[("DYNAMODB_MAX_ATTEMPTS", "3")]).await;
-    // The listing first reads the shard mark once (no retries; it falls
-    // back to WRITE_SHARDS), then its Query is retried up to the limit.
+    // The listing reads the shard marks and its shard at once, each Query
+    // retried up to the limit: a listing that cannot read the marks fails.
     for (request, calls) in [
         (event("POST", "/storeEpochTime"), 3),
         (
             event("POST", "/storeEpochTime").header("idempotency-key", "k"),
             3,
         ),
-        (event("GET", "/getEpochStore"), 1 + 3),
+        (event("GET", "/getEpochStore"), 3 + 3),
     ] {
         let before = requests.load(Ordering::SeqCst);
         let answer = call(&app, request).await;

@@ -7,7 +7,7 @@
 //! |-------------|-----------------------|--------------------------|------------------------------------------|
 //! | record      | `rec#<shard>`         | record id (UUIDv7 text)  | `epochMillis` N, `region` S, `expiresAt` N? |
 //! | idempotency | `idem#<key>[#<sub>]`  | `idem`                   | `recordId`, `epochMillis`, `region`, `expiresAt` |
-//! | shard mark  | `meta#shards`         | a shard count, `01`–`64` | none: one item per `WRITE_SHARDS` any writer used |
+//! | shard mark  | `meta#shards`         | a shard count, `02`–`64` | none: one item per `WRITE_SHARDS` any writer used |
 //!
 //! A page is one `Query` per shard on `pk = rec#<n> AND sk < :cursor`,
 //! newest first (`ScanIndexForward = false`) with `Limit = limit + 1`; the
@@ -279,12 +279,15 @@ impl DynamoStore {
         let want = limit.get() + 1;
         let now = chrono::Utc::now().timestamp();
         let own = self.settings.write_shards.max(1);
-        // The mark (when not cached) is read while this process's own shards
-        // are queried, so it costs no round trip unless it is higher.
-        let (listed, mut items) = tokio::try_join!(
+        // The marks (when not cached) are read while this process's own
+        // shards are queried, so they cost no round trip unless higher. Both
+        // run to the end (no cancelling), so a failure's retries are bounded
+        // the same way whichever failed first.
+        let (listed, known) = tokio::join!(
             self.listed_shards(),
             self.query_shards(0..own, want, before, now)
-        )?;
+        );
+        let (listed, mut items) = (listed?, known?);
         if listed > own {
             items.extend(self.query_shards(own..listed, want, before, now).await?);
         }
