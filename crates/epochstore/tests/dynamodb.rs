@@ -828,24 +828,41 @@ async fn each_function_calls_exactly_the_dynamodb_actions_its_role_grants() {
 }
 
 /// Lambda stops an invocation at its timeout whatever the code is doing, so
-/// the SDK's operation timeout must end first for a slow store to be the
-/// function's JSON `503` rather than API Gateway's bare `500`: the Terraform
-/// refuses a `lambda_timeout` that leaves no room for it.
+/// the store's bound for a request (`DYNAMODB_OPERATION_TIMEOUT_MS`, every
+/// DynamoDB call included) must end first for a slow store to be the
+/// function's JSON `503` rather than API Gateway's bare `500`. Terraform
+/// derives it from `lambda_timeout` and sets the attempt timeout: for the
+/// smallest `lambda_timeout` it accepts and above, the pair passes the cold
+/// start (no attempt longer than the operation) and ends before Lambda does.
 #[test]
-fn terraform_refuses_a_lambda_timeout_below_the_sdk_operation_timeout() {
+fn the_timeouts_terraform_derives_pass_the_cold_start_and_end_before_lambda() {
     let terraform = terraform_sources();
-    let minimum: u64 = terraform
-        .split("var.lambda_timeout >= ")
-        .skip(1)
-        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
-        .max()
-        .expect("a lambda_timeout lower bound in terraform/variables.tf");
-    let sdk = config("eu-west-3", &[]).sdk;
-    assert!(
-        Duration::from_secs(minimum) > sdk.operation_timeout,
-        "lambda_timeout >= {minimum} s leaves no room after the {:?} operation timeout",
-        sdk.operation_timeout
-    );
+    let number_after = |text: &str| -> u64 {
+        terraform
+            .split(text)
+            .skip(1)
+            .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+            .max()
+            .unwrap_or_else(|| panic!("{text:?} in terraform/"))
+    };
+    let minimum = number_after("var.lambda_timeout >= ");
+    let attempt = number_after("dynamodb_attempt_timeout_ms = ");
+    assert!(terraform.contains(
+        "DYNAMODB_OPERATION_TIMEOUT_MS = tostring(min(5000, var.lambda_timeout * 1000 - 1000))"
+    ));
+    assert!(terraform
+        .contains("DYNAMODB_ATTEMPT_TIMEOUT_MS   = tostring(local.dynamodb_attempt_timeout_ms)"));
+    for lambda_timeout in [minimum, minimum + 1, 10, 30] {
+        let operation = (lambda_timeout * 1000 - 1000).min(5000);
+        let config = config(
+            "eu-west-3",
+            &[
+                ("DYNAMODB_ATTEMPT_TIMEOUT_MS", &attempt.to_string()),
+                ("DYNAMODB_OPERATION_TIMEOUT_MS", &operation.to_string()),
+            ],
+        );
+        assert!(config.sdk.operation_timeout < Duration::from_secs(lambda_timeout));
+    }
 }
 
 /// The cold start refuses an idempotency TTL longer than the retention (a

@@ -329,6 +329,27 @@ impl DynamoStore {
         Ok(items)
     }
 
+    /// `operation`, ended with `Timeout` once the client's operation timeout
+    /// has passed. The SDK bounds each call by it; a put or a listing makes
+    /// up to three calls one after the other, and Terraform derives the
+    /// bound from the Lambda timeout for the whole request.
+    async fn within_operation_timeout<T>(
+        &self,
+        operation: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        let bound = self
+            .client
+            .config()
+            .timeout_config()
+            .and_then(TimeoutConfig::operation_timeout);
+        match bound {
+            Some(bound) => tokio::time::timeout(bound, operation)
+                .await
+                .unwrap_or(Err(StoreError::Timeout)),
+            None => operation.await,
+        }
+    }
+
     async fn probe_table(&self) -> Result<(), StoreError> {
         // Its own short bound and no retries: a dead store must turn the
         // health check red within about a second.
@@ -359,17 +380,17 @@ impl DynamoStore {
 
 impl Store for DynamoStore {
     fn put(&self, record: Record, key: Option<IdempotencyKey>) -> StoreFuture<'_, PutOutcome> {
-        Box::pin(async move {
+        Box::pin(self.within_operation_timeout(async move {
             self.record_shard_mark().await?;
             match key {
                 Some(key) => self.put_idempotent(record, key).await,
                 None => self.put_record(record).await,
             }
-        })
+        }))
     }
 
     fn list(&self, limit: PageLimit, before: Option<RecordId>) -> StoreFuture<'_, Page> {
-        Box::pin(self.list_records(limit, before))
+        Box::pin(self.within_operation_timeout(self.list_records(limit, before)))
     }
 
     fn probe(&self) -> StoreFuture<'_, ()> {
