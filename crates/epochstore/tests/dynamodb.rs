@@ -91,7 +91,15 @@ impl Fixture {
 
     /// A store like `store`'s whose client records every request it sends.
     fn recorded_store(&self, extra: &[(&str, &str)]) -> (DynamoStore, SentRequests) {
-        let sent = SentRequests::default();
+        self.intercepted_store(SentRequests::default(), extra)
+    }
+
+    /// A store like `store`'s whose client goes through `sent`.
+    fn intercepted_store(
+        &self,
+        sent: SentRequests,
+        extra: &[(&str, &str)],
+    ) -> (DynamoStore, SentRequests) {
         let client = aws_sdk_dynamodb::Client::from_conf(
             self.client
                 .config()
@@ -252,9 +260,13 @@ async fn puts_are_conditional_and_lists_are_newest_first_across_pages() {
 }
 
 /// Records every request the client sends: its DynamoDB action
-/// (`dynamodb:<X-Amz-Target operation>`) and its JSON body.
+/// (`dynamodb:<X-Amz-Target operation>`) and its JSON body; fails, before
+/// it is sent, any whose body contains `refused` when set.
 #[derive(Clone, Debug, Default)]
-struct SentRequests(Arc<std::sync::Mutex<Vec<(String, String)>>>);
+struct SentRequests(
+    Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    Option<&'static str>,
+);
 
 impl SentRequests {
     fn bodies(&self) -> Vec<String> {
@@ -291,7 +303,11 @@ impl aws_sdk_dynamodb::config::Intercept for SentRequests {
         let target = request.headers().get("x-amz-target").unwrap_or_default();
         let action = format!("dynamodb:{}", target.rsplit('.').next().unwrap_or(target));
         let body = String::from_utf8_lossy(request.body().bytes().unwrap_or_default()).into_owned();
+        let refused = self.1.is_some_and(|text| body.contains(text));
         self.0.lock().unwrap().push((action, body));
+        if refused {
+            return Err("refused by the test".into());
+        }
         Ok(())
     }
 }
@@ -435,45 +451,12 @@ async fn a_listing_that_cannot_read_the_shard_marks_fails() {
     let moto = Moto::start();
     let fx = fixture(&moto, "unreadable-marks").await;
     fill(&fx.store(&[("WRITE_SHARDS", "4")]), 20, "eu-west-3").await;
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        fx.client
-            .config()
-            .to_builder()
-            .interceptor(RefuseShardMarkReads)
-            .build(),
-    );
-    let config = config("eu-west-3", &[("WRITE_SHARDS", "1")]);
-    let store = DynamoStore::new(
-        client,
-        fx.table.clone(),
-        config.store_settings(),
-        Duration::from_millis(500),
+    let (store, _) = fx.intercepted_store(
+        SentRequests(Arc::default(), Some("meta#shards")),
+        &[("WRITE_SHARDS", "1")],
     );
     let listed = store.list(PageLimit::parse("50").unwrap(), None).await;
     assert!(listed.is_err(), "a short page: {listed:?}");
-}
-
-/// Fails every read of the shard marks before it is sent.
-#[derive(Debug)]
-struct RefuseShardMarkReads;
-
-impl aws_sdk_dynamodb::config::Intercept for RefuseShardMarkReads {
-    fn name(&self) -> &'static str {
-        "RefuseShardMarkReads"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
-        _: &aws_sdk_dynamodb::config::RuntimeComponents,
-        _: &mut aws_sdk_dynamodb::config::ConfigBag,
-    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
-        let body = context.request().body().bytes().unwrap_or_default();
-        if String::from_utf8_lossy(body).contains("meta#shards") {
-            return Err("shard marks unreadable".into());
-        }
-        Ok(())
-    }
 }
 
 #[tokio::test]
