@@ -117,7 +117,8 @@ impl Fixture {
         (store, sent)
     }
 
-    /// Every item of the table (a scan is fine in a test).
+    /// Every item of the table: what the store really wrote (a scan is fine
+    /// in a test).
     async fn items(&self) -> Vec<std::collections::HashMap<String, AttributeValue>> {
         let out = self
             .client
@@ -158,15 +159,7 @@ impl Fixture {
     }
 
     async fn item_count(&self) -> usize {
-        // A scan is fine in a test: it counts what the store really wrote.
-        let out = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .send()
-            .await
-            .expect("scan");
-        out.items().len()
+        self.items().await.len()
     }
 }
 
