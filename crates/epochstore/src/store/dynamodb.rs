@@ -330,8 +330,9 @@ impl DynamoStore {
     }
 
     /// `operation`, ended with `Timeout` once the client's operation timeout
-    /// has passed. The SDK bounds each call by it; a put or a listing makes
-    /// up to three calls one after the other, and Terraform derives the
+    /// has passed. The SDK bounds each call by it, but a put or a listing
+    /// makes several one after the other (shard mark, idempotency entry,
+    /// record; marks, then more shards or pages), and Terraform derives the
     /// bound from the Lambda timeout for the whole request.
     async fn within_operation_timeout<T>(
         &self,
