@@ -46,7 +46,18 @@ locals {
     # STRONG: listings see every region's acknowledged writes, and the health
     # probe fails in a region cut off from the others.
     CONSISTENT_READS = tostring(local.strong)
+    # The store gives up (JSON 503) a second before Lambda stops the
+    # invocation at its timeout (API Gateway's bare 500;
+    # https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html);
+    # the operation bound covers every DynamoDB call of a request. Capped at
+    # 5 s: a client retries sooner.
+    DYNAMODB_ATTEMPT_TIMEOUT_MS   = tostring(local.dynamodb_attempt_timeout_ms)
+    DYNAMODB_OPERATION_TIMEOUT_MS = tostring(min(5000, var.lambda_timeout * 1000 - 1000))
   }
+  # One attempt must fit in the operation: lambda_timeout's lower bound in
+  # variables.tf is this plus the 1 s margin above (the cold start refuses an
+  # attempt longer than the operation too).
+  dynamodb_attempt_timeout_ms = 2000
 
   # The region sets an MRSC table may span (one set per table), as documented by DynamoDB.
   mrsc_region_sets = {

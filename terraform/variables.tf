@@ -236,7 +236,7 @@ variable "lambda_memory_size" {
 }
 
 variable "lambda_timeout" {
-  description = "Timeout (seconds) of each function; API Gateway gives up after 30 s anyway. At least 6: the DynamoDB client's operation timeout (DYNAMODB_OPERATION_TIMEOUT_MS, 5 s) plus a second to answer, so a slow store is the function's JSON 503, not a Lambda timeout (API Gateway's bare 500)."
+  description = "Timeout (seconds) of each function; API Gateway gives up after 30 s anyway. The functions' DynamoDB bound for a whole request (DYNAMODB_OPERATION_TIMEOUT_MS) is derived from it: one second less, at most 5 s, so a slow store is the function's JSON 503, not a Lambda timeout (API Gateway's bare 500). At least 3: one 2 s DynamoDB attempt (DYNAMODB_ATTEMPT_TIMEOUT_MS) plus that second."
   type        = number
   default     = 10
 
@@ -244,12 +244,12 @@ variable "lambda_timeout" {
     condition     = var.lambda_timeout >= 1 && var.lambda_timeout <= 30
     error_message = "lambda_timeout must be between 1 and 30 seconds."
   }
-  # The functions' SDK operation timeout is 5 s (crates/epochstore/src/config.rs,
-  # DYNAMODB_OPERATION_TIMEOUT_MS default); Lambda stops an invocation at its
-  # timeout whatever the code is doing.
+  # 3 = local.dynamodb_attempt_timeout_ms (2 s, main.tf) + the 1 s margin of
+  # DYNAMODB_OPERATION_TIMEOUT_MS; a variable's validation cannot read locals,
+  # so a terraform test checks the derived values at this bound.
   validation {
-    condition     = var.lambda_timeout >= 6
-    error_message = "lambda_timeout must be at least 6 seconds: the DynamoDB client may take up to 5 s (its operation timeout) before the function answers 503; below that Lambda kills the invocation and the client gets API Gateway's bare 500."
+    condition     = var.lambda_timeout >= 3
+    error_message = "lambda_timeout must be at least 3 seconds: one DynamoDB attempt (2 s) plus a second for the function to answer 503 before Lambda kills the invocation (API Gateway's bare 500)."
   }
 }
 

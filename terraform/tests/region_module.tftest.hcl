@@ -50,8 +50,8 @@ run "least_privilege_roles" {
     condition = {
       for f, p in aws_iam_role_policy.lambda : f => toset(flatten([for s in jsondecode(p.policy).Statement : s.Action]))
       } == {
-      "store-epoch-time" = toset(["dynamodb:PutItem", "dynamodb:UpdateItem", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"])
-      "get-epoch-store"  = toset(["dynamodb:Query", "dynamodb:GetItem", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"])
+      "store-epoch-time" = toset(["dynamodb:PutItem", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"])
+      "get-epoch-store"  = toset(["dynamodb:Query", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"])
       "health-check"     = toset(["dynamodb:GetItem", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"])
     }
     error_message = "Each role must allow exactly its function's actions."

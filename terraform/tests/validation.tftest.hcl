@@ -145,19 +145,48 @@ run "rejects_a_boundary_that_is_not_a_policy_arn" {
   expect_failures = [var.permissions_boundary_arn]
 }
 
-# Below the SDK's 5 s operation timeout Lambda would kill a slow invocation
-# before the function answers its JSON 503.
-run "lambda_timeout_below_the_sdk_operation_timeout" {
+# Below one DynamoDB attempt (2 s) plus a second to answer, Lambda would kill
+# a slow invocation before the function answers its JSON 503.
+run "lambda_timeout_below_one_attempt_and_the_margin" {
   command = plan
   variables {
-    lambda_timeout = 5
+    lambda_timeout = 2
   }
   expect_failures = [var.lambda_timeout]
 }
 
-run "lambda_timeout_above_the_sdk_operation_timeout" {
+# The store's bound for a request is derived from lambda_timeout: a second
+# less, at most 5 s, and never below one attempt.
+run "lambda_timeout_at_its_minimum_leaves_one_attempt" {
   command = plan
   variables {
-    lambda_timeout = 6
+    lambda_timeout = 3
+  }
+  assert {
+    condition     = local.function_environment.DYNAMODB_OPERATION_TIMEOUT_MS == "2000" && local.function_environment.DYNAMODB_ATTEMPT_TIMEOUT_MS == "2000"
+    error_message = "lambda_timeout 3: operation 2000 ms, attempt 2000 ms."
+  }
+}
+
+run "lambda_timeout_bounds_the_store_operation" {
+  command = plan
+  variables {
+    lambda_timeout = 5
+  }
+  assert {
+    condition     = local.function_environment.DYNAMODB_OPERATION_TIMEOUT_MS == "4000"
+    error_message = "lambda_timeout 5: operation 4000 ms."
+  }
+}
+
+# 10 s would give 9000 ms: capped at 5 s, a client retries sooner.
+run "the_default_lambda_timeout_gives_the_5_second_operation" {
+  command = plan
+  assert {
+    condition = alltrue([
+      for f, fn in module.region["eu-west-3"].functions :
+      fn.environment.DYNAMODB_OPERATION_TIMEOUT_MS == "5000" && fn.environment.DYNAMODB_ATTEMPT_TIMEOUT_MS == "2000"
+    ])
+    error_message = "Every function gets the derived DynamoDB timeouts."
   }
 }

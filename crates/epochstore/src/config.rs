@@ -107,6 +107,15 @@ impl Config {
                 retention_days
             )));
         }
+        // The operation bounds a whole request, retries included: an attempt
+        // that may outlast it would be cut short whatever its own bound says.
+        if config.sdk.attempt_timeout > config.sdk.operation_timeout {
+            return Err(ConfigError(format!(
+                "DYNAMODB_ATTEMPT_TIMEOUT_MS ({} ms) must not exceed DYNAMODB_OPERATION_TIMEOUT_MS ({} ms)",
+                config.sdk.attempt_timeout.as_millis(),
+                config.sdk.operation_timeout.as_millis()
+            )));
+        }
         Ok(config)
     }
 }
@@ -208,6 +217,23 @@ mod tests {
                     ("IDEMPOTENCY_TTL_HOURS", "25"),
                 ],
                 "must not exceed RETENTION_DAYS",
+            ),
+            (
+                &[
+                    ("TABLE_NAME", "tab"),
+                    ("AWS_REGION", "r"),
+                    ("DYNAMODB_ATTEMPT_TIMEOUT_MS", "2001"),
+                    ("DYNAMODB_OPERATION_TIMEOUT_MS", "2000"),
+                ],
+                "DYNAMODB_ATTEMPT_TIMEOUT_MS (2001 ms) must not exceed DYNAMODB_OPERATION_TIMEOUT_MS (2000 ms)",
+            ),
+            (
+                &[
+                    ("TABLE_NAME", "tab"),
+                    ("AWS_REGION", "r"),
+                    ("DYNAMODB_OPERATION_TIMEOUT_MS", "1000"),
+                ],
+                "DYNAMODB_ATTEMPT_TIMEOUT_MS (2000 ms) must not exceed",
             ),
         ];
         for (pairs, expected) in cases {

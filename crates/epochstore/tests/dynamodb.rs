@@ -91,7 +91,15 @@ impl Fixture {
 
     /// A store like `store`'s whose client records every request it sends.
     fn recorded_store(&self, extra: &[(&str, &str)]) -> (DynamoStore, SentRequests) {
-        let sent = SentRequests::default();
+        self.intercepted_store(SentRequests::default(), extra)
+    }
+
+    /// A store like `store`'s whose client goes through `sent`.
+    fn intercepted_store(
+        &self,
+        sent: SentRequests,
+        extra: &[(&str, &str)],
+    ) -> (DynamoStore, SentRequests) {
         let client = aws_sdk_dynamodb::Client::from_conf(
             self.client
                 .config()
@@ -109,8 +117,9 @@ impl Fixture {
         (store, sent)
     }
 
-    async fn item_count(&self) -> usize {
-        // A scan is fine in a test: it counts what the store really wrote.
+    /// Every item of the table: what the store really wrote (a scan is fine
+    /// in a test).
+    async fn items(&self) -> Vec<std::collections::HashMap<String, AttributeValue>> {
         let out = self
             .client
             .scan()
@@ -118,7 +127,39 @@ impl Fixture {
             .send()
             .await
             .expect("scan");
-        out.items().len()
+        out.items().to_vec()
+    }
+
+    /// Puts `items` as they are, as replication does.
+    async fn put_items(&self, items: &[std::collections::HashMap<String, AttributeValue>]) {
+        for item in items {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item.clone()))
+                .send()
+                .await
+                .expect("replicated put");
+        }
+    }
+
+    /// The sort keys of the shard marks, in order.
+    async fn shard_marks(&self) -> Vec<String> {
+        let mut marks: Vec<String> = self
+            .items()
+            .await
+            .iter()
+            .filter(|i| {
+                i.get("pk").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("meta#shards")
+            })
+            .filter_map(|i| i.get("sk").and_then(|v| v.as_s().ok()).cloned())
+            .collect();
+        marks.sort();
+        marks
+    }
+
+    async fn item_count(&self) -> usize {
+        self.items().await.len()
     }
 }
 
@@ -212,9 +253,13 @@ async fn puts_are_conditional_and_lists_are_newest_first_across_pages() {
 }
 
 /// Records every request the client sends: its DynamoDB action
-/// (`dynamodb:<X-Amz-Target operation>`) and its JSON body.
+/// (`dynamodb:<X-Amz-Target operation>`) and its JSON body; fails, before
+/// it is sent, any whose body contains `refused` when set.
 #[derive(Clone, Debug, Default)]
-struct SentRequests(Arc<std::sync::Mutex<Vec<(String, String)>>>);
+struct SentRequests(
+    Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    Option<&'static str>,
+);
 
 impl SentRequests {
     fn bodies(&self) -> Vec<String> {
@@ -251,7 +296,11 @@ impl aws_sdk_dynamodb::config::Intercept for SentRequests {
         let target = request.headers().get("x-amz-target").unwrap_or_default();
         let action = format!("dynamodb:{}", target.rsplit('.').next().unwrap_or(target));
         let body = String::from_utf8_lossy(request.body().bytes().unwrap_or_default()).into_owned();
+        let refused = self.1.is_some_and(|text| body.contains(text));
         self.0.lock().unwrap().push((action, body));
+        if refused {
+            return Err("refused by the test".into());
+        }
         Ok(())
     }
 }
@@ -281,8 +330,8 @@ async fn consistent_reads_make_listing_and_probe_strongly_consistent() {
             .collect();
         assert_eq!(
             reads.len(),
-            3,
-            "a query per shard and the probe: {bodies:?}"
+            4,
+            "a query per shard, the shard marks' query and the probe: {bodies:?}"
         );
         for read in reads {
             assert_eq!(
@@ -332,34 +381,75 @@ async fn write_shards_are_merged_on_read_in_order() {
         let (seen, _) = walk_pages(&fx.store(&[("WRITE_SHARDS", lower)]), "7").await;
         assert_eq!(seen, expected, "WRITE_SHARDS={lower}");
     }
-    // A lower writer never lowers the mark.
+    // A lower writer adds its own mark and removes none.
     fill(&fx.store(&[("WRITE_SHARDS", "2")]), 1, "eu-west-3").await;
-    let mark = fx
-        .client
-        .get_item()
-        .table_name("sharded")
-        .key("pk", AttributeValue::S("meta#shards".into()))
-        .key("sk", AttributeValue::S("meta#shards".into()))
-        .send()
-        .await
-        .expect("mark")
-        .item
-        .and_then(|i| i.get("shards").and_then(|v| v.as_n().ok()).cloned());
-    assert_eq!(mark.as_deref(), Some("4"));
+    assert_eq!(fx.shard_marks().await, ["02", "04"]);
 
     // A mark no writer could set (above the 64 WRITE_SHARDS allows) is not
-    // believed: the listing falls back to its own WRITE_SHARDS.
+    // believed: listings still cover the highest real mark.
     fx.client
         .put_item()
         .table_name("sharded")
         .item("pk", AttributeValue::S("meta#shards".into()))
-        .item("sk", AttributeValue::S("meta#shards".into()))
-        .item("shards", AttributeValue::N("60000".into()))
+        .item("sk", AttributeValue::S("60000".into()))
         .send()
         .await
         .expect("forged mark");
-    let (seen, _) = walk_pages(&fx.store(&[("WRITE_SHARDS", "4")]), "50").await;
+    let (seen, _) = walk_pages(&fx.store(&[("WRITE_SHARDS", "1")]), "50").await;
     assert_eq!(seen.len(), expected.len() + 1);
+}
+
+/// Issue 15 ("Write shards"): two regions of an eventually consistent global
+/// table record their shard counts at the same time during a rollout.
+/// Replication resolves a conflict on an item last-writer-wins, in either
+/// order (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html),
+/// so a single mark item could end at the lower count while records sit on
+/// the higher one's shards. Here each table is a region; replication copies
+/// every item of both into both, the winner's last.
+#[tokio::test]
+async fn concurrent_shard_counts_in_two_regions_hide_no_record() {
+    let moto = Moto::start();
+    for (i, winner) in ["eight", "four"].into_iter().enumerate() {
+        let eight = fixture(&moto, &format!("region-eight-{i}")).await;
+        let four = fixture(&moto, &format!("region-four-{i}")).await;
+        let wide = eight.store(&[("WRITE_SHARDS", "8")]);
+        let mut written = fill(&wide, 40, "eu-west-3").await;
+        written.extend(fill(&four.store(&[("WRITE_SHARDS", "4")]), 10, "eu-west-1").await);
+        let (first, last) = if winner == "eight" {
+            (four.items().await, eight.items().await)
+        } else {
+            (eight.items().await, four.items().await)
+        };
+        for region in [&eight, &four] {
+            region.put_items(&first).await;
+            region.put_items(&last).await;
+        }
+        // The process that wrote on 8 shards keeps writing on them.
+        written.extend(fill(&wide, 5, "eu-west-3").await);
+        four.put_items(&eight.items().await).await;
+
+        let mut expected: Vec<_> = written.iter().map(|r| r.id).collect();
+        expected.sort_unstable_by_key(|id| std::cmp::Reverse(*id));
+        for region in [&eight, &four] {
+            let (seen, _) = walk_pages(&region.store(&[("WRITE_SHARDS", "1")]), "9").await;
+            assert_eq!(seen, expected, "{} wins, listing {}", winner, region.table);
+        }
+    }
+}
+
+/// A listing that cannot read the shard marks may miss shards: it fails
+/// with the store's error rather than answering a page that looks complete.
+#[tokio::test]
+async fn a_listing_that_cannot_read_the_shard_marks_fails() {
+    let moto = Moto::start();
+    let fx = fixture(&moto, "unreadable-marks").await;
+    fill(&fx.store(&[("WRITE_SHARDS", "4")]), 20, "eu-west-3").await;
+    let (store, _) = fx.intercepted_store(
+        SentRequests(Arc::default(), Some("meta#shards")),
+        &[("WRITE_SHARDS", "1")],
+    );
+    let listed = store.list(PageLimit::parse("50").unwrap(), None).await;
+    assert!(listed.is_err(), "a short page: {listed:?}");
 }
 
 #[tokio::test]
@@ -714,24 +804,41 @@ async fn each_function_calls_exactly_the_dynamodb_actions_its_role_grants() {
 }
 
 /// Lambda stops an invocation at its timeout whatever the code is doing, so
-/// the SDK's operation timeout must end first for a slow store to be the
-/// function's JSON `503` rather than API Gateway's bare `500`: the Terraform
-/// refuses a `lambda_timeout` that leaves no room for it.
+/// the store's bound for a request (`DYNAMODB_OPERATION_TIMEOUT_MS`, every
+/// DynamoDB call included) must end first for a slow store to be the
+/// function's JSON `503` rather than API Gateway's bare `500`. Terraform
+/// derives it from `lambda_timeout` and sets the attempt timeout: for the
+/// smallest `lambda_timeout` it accepts and above, the pair passes the cold
+/// start (no attempt longer than the operation) and ends before Lambda does.
 #[test]
-fn terraform_refuses_a_lambda_timeout_below_the_sdk_operation_timeout() {
+fn the_timeouts_terraform_derives_pass_the_cold_start_and_end_before_lambda() {
     let terraform = terraform_sources();
-    let minimum: u64 = terraform
-        .split("var.lambda_timeout >= ")
-        .skip(1)
-        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
-        .max()
-        .expect("a lambda_timeout lower bound in terraform/variables.tf");
-    let sdk = config("eu-west-3", &[]).sdk;
-    assert!(
-        Duration::from_secs(minimum) > sdk.operation_timeout,
-        "lambda_timeout >= {minimum} s leaves no room after the {:?} operation timeout",
-        sdk.operation_timeout
-    );
+    let number_after = |text: &str| -> u64 {
+        terraform
+            .split(text)
+            .skip(1)
+            .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+            .max()
+            .unwrap_or_else(|| panic!("{text:?} in terraform/"))
+    };
+    let minimum = number_after("var.lambda_timeout >= ");
+    let attempt = number_after("dynamodb_attempt_timeout_ms = ");
+    assert!(terraform.contains(
+        "DYNAMODB_OPERATION_TIMEOUT_MS = tostring(min(5000, var.lambda_timeout * 1000 - 1000))"
+    ));
+    assert!(terraform
+        .contains("DYNAMODB_ATTEMPT_TIMEOUT_MS   = tostring(local.dynamodb_attempt_timeout_ms)"));
+    for lambda_timeout in [minimum, minimum + 1, 10, 30] {
+        let operation = (lambda_timeout * 1000 - 1000).min(5000);
+        let config = config(
+            "eu-west-3",
+            &[
+                ("DYNAMODB_ATTEMPT_TIMEOUT_MS", &attempt.to_string()),
+                ("DYNAMODB_OPERATION_TIMEOUT_MS", &operation.to_string()),
+            ],
+        );
+        assert!(config.sdk.operation_timeout < Duration::from_secs(lambda_timeout));
+    }
 }
 
 /// The cold start refuses an idempotency TTL longer than the retention (a

@@ -38,33 +38,40 @@ async fn fake_dynamodb(fault: Fault) -> (String, Arc<AtomicUsize>) {
     (endpoint, requests)
 }
 
+/// One HTTP/1.1 message (headers, then Content-Length bytes of body) from
+/// `stream`, read past what `buffer` already holds; `None` at its end.
+async fn read_message(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Vec<u8>> {
+    let mut chunk = [0u8; 8192];
+    let header_end = loop {
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let headers = String::from_utf8_lossy(&buffer[..header_end]).to_ascii_lowercase();
+    let length: usize = headers
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while buffer.len() < header_end + length {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        }
+    }
+    Some(buffer.drain(..header_end + length).collect())
+}
+
 async fn serve(mut stream: TcpStream, fault: Fault, requests: Arc<AtomicUsize>) {
     let mut buffer = Vec::new();
-    let mut chunk = [0u8; 8192];
     loop {
-        // Read one request: headers, then Content-Length bytes of body.
-        let header_end = loop {
-            if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                break end + 4;
-            }
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            }
-        };
-        let headers = String::from_utf8_lossy(&buffer[..header_end]).to_ascii_lowercase();
-        let length: usize = headers
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
-        while buffer.len() < header_end + length {
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            }
+        if read_message(&mut stream, &mut buffer).await.is_none() {
+            return;
         }
-        buffer.drain(..header_end + length);
         requests.fetch_add(1, Ordering::SeqCst);
         match fault {
             Fault::Hang => tokio::time::sleep(Duration::from_secs(3600)).await,
@@ -80,6 +87,41 @@ async fn serve(mut stream: TcpStream, fault: Fault, requests: Arc<AtomicUsize>) 
             }
         }
     }
+}
+
+/// A loopback endpoint in front of `upstream` (moto) that answers every
+/// request `delay` late: a store that is slow but works.
+async fn slow_dynamodb(upstream: String, delay: Duration) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                let mut from_client = Vec::new();
+                while let Some(request) = read_message(&mut client, &mut from_client).await {
+                    let Some(response) = forward(&upstream, &request).await else {
+                        return;
+                    };
+                    tokio::time::sleep(delay).await;
+                    if client.write_all(&response).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    endpoint
+}
+
+/// `request` sent to `upstream` on a connection of its own (moto closes
+/// every connection after its answer), and the answer.
+async fn forward(upstream: &str, request: &[u8]) -> Option<Vec<u8>> {
+    let mut server = TcpStream::connect(upstream.trim_start_matches("http://"))
+        .await
+        .ok()?;
+    server.write_all(request).await.ok()?;
+    read_message(&mut server, &mut Vec::new()).await
 }
 
 async fn app_against(endpoint: &str, extra: &[(&str, &str)]) -> epochstore::http::App {
@@ -104,15 +146,15 @@ async fn app_against(endpoint: &str, extra: &[(&str, &str)]) -> epochstore::http
 async fn throttling_is_503_with_retry_after_after_the_sdk_retries() {
     let (endpoint, requests) = fake_dynamodb(Fault::Throttle).await;
     let app = app_against(&endpoint, &[("DYNAMODB_MAX_ATTEMPTS", "3")]).await;
-    // The listing first reads the shard mark once (no retries; it falls
-    // back to WRITE_SHARDS), then its Query is retried up to the limit.
+    // The listing reads the shard marks and its shard at once, each Query
+    // retried up to the limit: a listing that cannot read the marks fails.
     for (request, calls) in [
         (event("POST", "/storeEpochTime"), 3),
         (
             event("POST", "/storeEpochTime").header("idempotency-key", "k"),
             3,
         ),
-        (event("GET", "/getEpochStore"), 1 + 3),
+        (event("GET", "/getEpochStore"), 3 + 3),
     ] {
         let before = requests.load(Ordering::SeqCst);
         let answer = call(&app, request).await;
@@ -168,4 +210,38 @@ async fn a_store_that_never_answers_is_503_within_the_configured_timeouts() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// The SDK bounds each DynamoDB call by the operation timeout, but a write
+/// makes up to three in a row (shard mark, idempotency entry, record): the
+/// whole request must end within the bound Terraform derives from the Lambda
+/// timeout, or Lambda kills it and the client gets API Gateway's bare 500.
+#[tokio::test]
+async fn a_slow_store_is_503_within_the_operation_timeout_for_the_whole_request() {
+    let moto = Moto::start();
+    let endpoint = slow_dynamodb(moto.endpoint(), Duration::from_millis(600)).await;
+    let config = config("eu-west-3", &[("TABLE_NAME", "faults")]);
+    let setup = dynamo_client(&config, &moto.endpoint()).await;
+    epochstore::store::create_table_if_missing(&setup, "faults")
+        .await
+        .expect("table");
+    let app = app_against(
+        &endpoint,
+        &[
+            ("WRITE_SHARDS", "2"),
+            ("DYNAMODB_ATTEMPT_TIMEOUT_MS", "1000"),
+            ("DYNAMODB_OPERATION_TIMEOUT_MS", "1000"),
+        ],
+    )
+    .await;
+    let started = Instant::now();
+    let answer = call(
+        &app,
+        event("POST", "/storeEpochTime").header("idempotency-key", "slow"),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert_eq!(answer.error_code(), "store_unavailable", "{}", answer.body);
+    assert!(elapsed < Duration::from_millis(1_500), "{elapsed:?}");
 }

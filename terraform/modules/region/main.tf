@@ -1,16 +1,16 @@
 locals {
   # Each function, the DynamoDB actions it needs on the table and the routes
-  # it owns (the code answers OPTIONS and HEAD itself). The store raises the
-  # write-shard mark (UpdateItem) before its first write; the listing reads
-  # it (GetItem) to cover every shard ever written.
+  # it owns (the code answers OPTIONS and HEAD itself). The store records its
+  # write-shard count (PutItem of a mark item) before its first write; the
+  # listing reads the marks (Query) to cover every shard ever written.
   functions = {
     "store-epoch-time" = {
-      actions = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+      actions = ["dynamodb:PutItem"]
       path    = "/storeEpochTime"
       methods = ["POST", "OPTIONS"]
     }
     "get-epoch-store" = {
-      actions = ["dynamodb:Query", "dynamodb:GetItem"]
+      actions = ["dynamodb:Query"]
       path    = "/getEpochStore"
       methods = ["GET", "HEAD", "OPTIONS"]
     }

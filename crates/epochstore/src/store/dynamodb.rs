@@ -7,7 +7,7 @@
 //! |-------------|-----------------------|--------------------------|------------------------------------------|
 //! | record      | `rec#<shard>`         | record id (UUIDv7 text)  | `epochMillis` N, `region` S, `expiresAt` N? |
 //! | idempotency | `idem#<key>[#<sub>]`  | `idem`                   | `recordId`, `epochMillis`, `region`, `expiresAt` |
-//! | shard mark  | `meta#shards`         | `meta#shards`            | `shards` N: the most shards any writer used |
+//! | shard mark  | `meta#shards`         | a shard count, `02`–`64` | none: one item per `WRITE_SHARDS` any writer used |
 //!
 //! A page is one `Query` per shard on `pk = rec#<n> AND sk < :cursor`,
 //! newest first (`ScanIndexForward = false`) with `Limit = limit + 1`; the
@@ -22,7 +22,8 @@
 //! (Terraform `write_shards`) to N: records spread over N partition keys by
 //! their random id bits, the ceiling becomes N times higher and a page reads
 //! N × (limit + 1) items. Listings read every shard ever written (the
-//! shard mark), so lowering `WRITE_SHARDS` hides nothing.
+//! highest shard mark, one `Query`), so lowering `WRITE_SHARDS` hides
+//! nothing; a listing that cannot read the marks fails.
 //!
 //! Writes are conditional (`attribute_not_exists(pk)`): a record is never
 //! silently overwritten. A write with an idempotency key first claims the key
@@ -63,7 +64,8 @@ const NOT_EXISTS: &str = "attribute_not_exists(pk)";
 /// The item the health probe reads; it need not exist (a miss costs the same
 /// half read unit and still proves the table answers).
 const PROBE_PK: &str = "health#probe";
-/// The item holding the write-shard high-water mark (`shards` N).
+/// The partition of the shard marks: one item per shard count ever written
+/// with, its sort key the count (see `shard_mark_sk`).
 const SHARD_MARK_PK: &str = "meta#shards";
 
 /// Attribute name, type and role of the table's key: the same literals as the
@@ -94,82 +96,74 @@ impl DynamoStore {
         }
     }
 
-    /// Raises the table's shard high-water mark to `WRITE_SHARDS` before
-    /// this process's first write, so that no listing, whatever its own
-    /// `WRITE_SHARDS`, misses a shard records went to. A conditional
-    /// `UpdateItem` that only ever raises it; a failed condition means the
-    /// mark is already as high. Until it succeeds nothing is written.
-    async fn raise_shard_mark(&self) -> Result<(), StoreError> {
+    /// Records this process's `WRITE_SHARDS` in the table before its first
+    /// write, so that no listing, whatever its own `WRITE_SHARDS`, misses a
+    /// shard records went to. Each shard count has an item of its own,
+    /// written by a plain `PutItem`: writers with different counts never
+    /// touch the same item, so neither a condition nor a global table's
+    /// last-writer-wins between regions can lose one. Until it succeeds
+    /// nothing is written.
+    async fn record_shard_mark(&self) -> Result<(), StoreError> {
         if self.settings.write_shards <= 1 || self.shard_mark.is_raised() {
             return Ok(());
         }
-        let result = self
-            .client
-            .update_item()
+        self.client
+            .put_item()
             .table_name(&self.table)
-            .key(PK, s(SHARD_MARK_PK.to_owned()))
-            .key(SK, s(SHARD_MARK_PK.to_owned()))
-            .update_expression("SET shards = :n")
-            .condition_expression("attribute_not_exists(shards) OR shards < :n")
-            .expression_attribute_values(":n", n(i64::from(self.settings.write_shards)))
+            .item(PK, s(SHARD_MARK_PK.to_owned()))
+            .item(SK, s(shard_mark_sk(self.settings.write_shards)))
             .send()
-            .await;
-        match result {
-            Ok(_) => {}
-            Err(err) if err.code() == Some("ConditionalCheckFailedException") => {}
-            Err(err) => return Err(classify(err)),
-        }
+            .await
+            .map_err(classify)?;
         self.shard_mark.set_raised();
         Ok(())
     }
 
-    /// How many shards a listing reads: `WRITE_SHARDS`, or the table's mark
-    /// when higher (read at most once per `MARK_REFRESH`). A failed read
-    /// falls back to `WRITE_SHARDS`: a listing that may miss old shards
-    /// beats no listing, and the warning says so.
-    async fn listed_shards(&self) -> u16 {
+    /// How many shards a listing reads: `WRITE_SHARDS`, or the highest count
+    /// any writer recorded when higher (read at most once per
+    /// `MARK_REFRESH`). A failed read fails the listing: a page that may
+    /// miss shards must not look complete.
+    async fn listed_shards(&self) -> Result<u16, StoreError> {
         let now = std::time::Instant::now();
         let mark = match self.shard_mark.fresh(now) {
             Some(mark) => mark,
-            None => match self.read_shard_mark().await {
-                Ok(mark) => {
-                    self.shard_mark.remember(mark, now);
-                    mark
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "shard mark unreadable; listing WRITE_SHARDS shards only");
-                    0
-                }
-            },
+            None => {
+                let mark = self.read_shard_mark().await?;
+                self.shard_mark.remember(mark, now);
+                mark
+            }
         };
-        mark.max(self.settings.write_shards).max(1)
+        Ok(mark.max(self.settings.write_shards).max(1))
     }
 
+    /// The highest shard count recorded: one `Query` of the marks (at most
+    /// one item per count, 64 tiny items).
     async fn read_shard_mark(&self) -> Result<u16, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(PK, s(SHARD_MARK_PK.to_owned()))
-            .key(SK, s(SHARD_MARK_PK.to_owned()))
-            .consistent_read(self.settings.consistent_reads)
-            // One attempt: a failure has its fallback, and a throttled table
-            // should not get the retries of this read on top of the Query's.
-            .customize()
-            .config_override(
-                aws_sdk_dynamodb::config::Builder::default().retry_config(RetryConfig::disabled()),
-            )
-            .send()
-            .await
-            .map_err(classify)?;
-        let Some(item) = output.item else {
-            return Ok(0);
-        };
-        // A mark no writer could have set would cost a Query per shard.
-        get_n(&item, "shards")
-            .and_then(|mark| u16::try_from(mark).ok())
-            .filter(|mark| *mark <= StoreSettings::MAX_WRITE_SHARDS)
-            .ok_or_else(malformed)
+        let mut highest = 0;
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(SHARD_MARK_PK.to_owned()))
+                .projection_expression(SK)
+                .consistent_read(self.settings.consistent_reads)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(classify)?;
+            highest = output
+                .items()
+                .iter()
+                .filter_map(|item| get_s(item, SK).and_then(parse_shard_mark_sk))
+                .fold(highest, u16::max);
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(highest);
+            }
+        }
     }
 
     fn record_pk(&self, id: RecordId) -> String {
@@ -285,13 +279,15 @@ impl DynamoStore {
         let want = limit.get() + 1;
         let now = chrono::Utc::now().timestamp();
         let own = self.settings.write_shards.max(1);
-        // The mark (when not cached) is read while this process's own shards
-        // are queried, so it costs no round trip unless it is higher.
+        // The marks (when not cached) are read while this process's own
+        // shards are queried, so they cost no round trip unless higher. Both
+        // run to the end (no cancelling), so a failure's retries are bounded
+        // the same way whichever failed first.
         let (listed, known) = tokio::join!(
             self.listed_shards(),
             self.query_shards(0..own, want, before, now)
         );
-        let mut items = known?;
+        let (listed, mut items) = (listed?, known?);
         if listed > own {
             items.extend(self.query_shards(own..listed, want, before, now).await?);
         }
@@ -333,6 +329,28 @@ impl DynamoStore {
         Ok(items)
     }
 
+    /// `operation`, ended with `Timeout` once the client's operation timeout
+    /// has passed. The SDK bounds each call by it, but a put or a listing
+    /// makes several one after the other (shard mark, idempotency entry,
+    /// record; marks, then more shards or pages), and Terraform derives the
+    /// bound from the Lambda timeout for the whole request.
+    async fn within_operation_timeout<T>(
+        &self,
+        operation: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        let bound = self
+            .client
+            .config()
+            .timeout_config()
+            .and_then(TimeoutConfig::operation_timeout);
+        match bound {
+            Some(bound) => tokio::time::timeout(bound, operation)
+                .await
+                .unwrap_or(Err(StoreError::Timeout)),
+            None => operation.await,
+        }
+    }
+
     async fn probe_table(&self) -> Result<(), StoreError> {
         // Its own short bound and no retries: a dead store must turn the
         // health check red within about a second.
@@ -363,17 +381,17 @@ impl DynamoStore {
 
 impl Store for DynamoStore {
     fn put(&self, record: Record, key: Option<IdempotencyKey>) -> StoreFuture<'_, PutOutcome> {
-        Box::pin(async move {
-            self.raise_shard_mark().await?;
+        Box::pin(self.within_operation_timeout(async move {
+            self.record_shard_mark().await?;
             match key {
                 Some(key) => self.put_idempotent(record, key).await,
                 None => self.put_record(record).await,
             }
-        })
+        }))
     }
 
     fn list(&self, limit: PageLimit, before: Option<RecordId>) -> StoreFuture<'_, Page> {
-        Box::pin(self.list_records(limit, before))
+        Box::pin(self.within_operation_timeout(self.list_records(limit, before)))
     }
 
     fn probe(&self) -> StoreFuture<'_, ()> {
@@ -494,6 +512,20 @@ fn malformed() -> StoreError {
 
 fn shard_pk(shard: u16) -> String {
     format!("rec#{shard}")
+}
+
+/// A shard mark's sort key: the count, zero-padded so that the marks sort
+/// by count.
+fn shard_mark_sk(shards: u16) -> String {
+    format!("{shards:02}")
+}
+
+/// The count a mark's sort key records; `None` for one no writer could
+/// have put (not a count `WRITE_SHARDS` allows), which hides nothing.
+fn parse_shard_mark_sk(sk: &str) -> Option<u16> {
+    sk.parse()
+        .ok()
+        .filter(|shards| (1..=StoreSettings::MAX_WRITE_SHARDS).contains(shards))
 }
 
 fn s(value: String) -> AttributeValue {

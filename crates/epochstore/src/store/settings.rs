@@ -49,10 +49,10 @@ impl StoreSettings {
     }
 }
 
-/// Timeouts and retries of the DynamoDB client. The defaults (set in
-/// `config`) fit inside the Lambda timeout (10 s by default in the
-/// Terraform): at most 3 attempts of at most 2 s each, and 5 s for the whole
-/// operation including back-off.
+/// Timeouts and retries of the DynamoDB client: at most 3 attempts of at
+/// most 2 s each by default (set in `config`), and 5 s for a whole store
+/// operation (every call of a put or a listing, back-off included), which
+/// Terraform derives from the Lambda timeout (a second less, at most 5 s).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SdkSettings {
     pub connect_timeout: Duration,

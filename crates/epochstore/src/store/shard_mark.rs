@@ -1,20 +1,22 @@
 //! The write-shard high-water mark: how many shards records were ever
 //! written to, so that listings cover every one of them even after
 //! `WRITE_SHARDS` is lowered, or while two regions run different values
-//! during a rollout. Writers raise it in the table before their first write
-//! (see `DynamoStore`); readers keep what they last read for a while.
+//! during a rollout. Each writer records its own count in the table (an item
+//! per count, so no write can undo another's) before its first write (see
+//! `DynamoStore`); readers take the highest and keep it for a while.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// How long a reader trusts the mark it read: a writer that raised it is
-/// seen by every listing at most this much later.
+/// How long a reader trusts the mark it read: a writer that recorded a
+/// higher count is seen by every listing at most this much later.
 pub(crate) const MARK_REFRESH: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
 pub(crate) struct ShardMark {
-    /// This process raised the mark to its `WRITE_SHARDS` (once is enough).
+    /// This process recorded its `WRITE_SHARDS` in the table (once is enough:
+    /// the item is never lowered or overwritten by another count).
     raised: AtomicBool,
     /// The mark last read, and when.
     read: Mutex<Option<(u16, Instant)>>,
