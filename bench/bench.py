@@ -42,7 +42,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "py"))
 import socketserver  # noqa: E402
 
 from conftest import MotoServer  # noqa: E402
-from harness import Function, Running, env_int, log, summary, unpack  # noqa: E402
+from harness import Function, Running, env_int, env_ints, log, summary, unpack  # noqa: E402
 from tuning import Tuning  # noqa: E402
 
 # The emulator's HTTP server writes headers and body in two sends; with Nagle's
@@ -275,7 +275,7 @@ def main() -> None:
     started = time.time()
     starts = env_int("BENCH_STARTS", 24)
     warm = env_int("BENCH_WARM", 1000)
-    sizes = [int(s) for s in (os.environ.get("BENCH_SIZES") or "1000,10000,100000").split(",")]
+    sizes = env_ints("BENCH_SIZES", "1000,10000,100000")
     ref_records = env_int("BENCH_REF_RECORDS", 1000)
     ref_get_warm = env_int("BENCH_REF_GET_WARM", 100)
     target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(REPO, "target")

@@ -27,6 +27,11 @@ def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
 
 
+def env_ints(name: str, default: str) -> list[int]:
+    """A comma-separated list of whole numbers, `default` when unset."""
+    return [int(x) for x in (os.environ.get(name) or default).split(",")]
+
+
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 

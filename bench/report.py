@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Iterator
 
-from cpu_share import ONE_VCPU_MB
+from cpu_share import ONE_VCPU_MB, quota_us
 
 FUNCTIONS = ("store-epoch-time", "get-epoch-store", "health-check")
 # The power tuning's trust modes (tuning.py).
@@ -450,12 +450,12 @@ def first_response_target(r: dict) -> str:
     if "pinned" not in t.get("modes", []):
         why = t.get("mode_errors", {}).get("pinned", "TLS mode not run")
         return f"| {target} | not measured: this build does not reach DynamoDB over TLS with `AWS_CA_BUNDLE` ({why[:120]}) | **MISS** |"
-    if 128 not in t.get("memory_sizes", []) or 1769 not in t.get("memory_sizes", []):
+    if 128 not in t.get("memory_sizes", []) or ONE_VCPU_MB not in t.get("memory_sizes", []):
         return f"| {target} | not measured: {t.get('no_cpu_control_reason') or 'sizes not in this run'} | **MISS** |"
     ratios = {}
     for period in t["periods_us"]:
         for f in FUNCTIONS:
-            low, high = (tuning_cold(t, period, m, f"pinned/{f}") for m in (128, 1769))
+            low, high = (tuning_cold(t, period, m, f"pinned/{f}") for m in (128, ONE_VCPU_MB))
             if low and high:
                 ratios[(period, f)] = low / high
     worst = max(ratios.values(), default=None)
@@ -558,7 +558,7 @@ def first_response_note(t: dict) -> str:
     parts = []
     for p in t["periods_us"]:
         period = t.get("effective_periods_us", {}).get(str(p), {}).get("128") or p
-        quota_ms = max(1.0, period * 128 / ONE_VCPU_MB / 1000)
+        quota_ms = quota_us(128, period) / 1000
         for f in FUNCTIONS:
             cpu = tuning_cold(t, p, 128, f"pinned/{f}", "first_invoke_cpu_ms") or 0.0
             waits = max(0, math.ceil(cpu / quota_ms) - 1)

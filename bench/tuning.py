@@ -24,7 +24,7 @@ import os
 import time
 
 from cpu_share import ONE_VCPU_MB, CpuShare, effective_period_us
-from harness import Function, Running, env_int, log, summary
+from harness import Function, Running, env_int, env_ints, log, summary
 from launcher import Launcher
 from report import TRUST_MODES
 from tls_endpoint import TlsEndpoint
@@ -32,10 +32,6 @@ from tls_endpoint import TlsEndpoint
 # Far above any invocation here (a GET at 128 MB takes ~0.1 s); a function
 # that died mid-invocation should not hold the bench for the default 60 s.
 INVOKE_TIMEOUT_S = 15.0
-
-
-def env_ints(name: str, default: str) -> list[int]:
-    return [int(x) for x in (os.environ.get(name) or default).split(",")]
 
 
 class Tuning:

@@ -131,13 +131,15 @@ tf: tf-init
 # failure_threshold x 10 s. Terraform created STATUS=ok and ignores it since
 # (ignore_changes in terraform/modules/region/main.tf): a later make deploy
 # keeps a failed region failed until make recover.
-HEALTH_SWITCH = $(VENV)/bin/python scripts/health_switch.py
+# $(call health_switch,fail|ok): the deployment's outputs in, REGION's switch set.
+health_switch = @outputs=$$($(MAKE) --silent outputs) && $(VENV)/bin/python scripts/health_switch.py \
+	--region "$(REGION)" --status $(1) $(if $(ENV),--env "$(ENV)") <<<"$$outputs"
 
 failover: tf-region ## Failover: REGION's /health answers 503 and Route53 drains it; changes nothing else (REGION=…, ENV=…)
-	@outputs=$$($(MAKE) --silent outputs) && $(HEALTH_SWITCH) --region "$(REGION)" --status fail $(if $(ENV),--env "$(ENV)") <<<"$$outputs"
+	$(call health_switch,fail)
 
 recover: tf-region ## Undo failover for REGION: its /health answers 200 again (REGION=…, ENV=…)
-	@outputs=$$($(MAKE) --silent outputs) && $(HEALTH_SWITCH) --region "$(REGION)" --status ok $(if $(ENV),--env "$(ENV)") <<<"$$outputs"
+	$(call health_switch,ok)
 
 tf-region:
 	@[[ -n "$(REGION)" ]] || { echo "REGION is required, e.g. make $(firstword $(MAKECMDGOALS)) REGION=eu-west-3" >&2; exit 2; }

@@ -35,9 +35,7 @@ class Policy:
 
 
 def statements(document: str) -> tuple:
-    parsed = json.loads(document)
-    found = parsed.get("Statement", [])
-    return tuple(found if isinstance(found, list) else [found])
+    return tuple(as_list(json.loads(document).get("Statement", [])))
 
 
 def holder(resource: dict) -> str:
