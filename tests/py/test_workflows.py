@@ -252,13 +252,14 @@ GOOD_VARIABLES = {
 }
 
 
-def run_step(step: dict, variables: dict[str, str], inputs: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """A run: step as GitHub runs it: its env: with ${{ vars.X }} / ${{ inputs.x }} substituted (absent = empty)."""
+def run_step(step: dict, variables: dict[str, str], inputs: dict[str, str] | None = None,
+             cwd: str | os.PathLike = REPO) -> subprocess.CompletedProcess:
+    """A run: step as GitHub runs it (in cwd, the checkout by default): its env: with ${{ vars.X }} / ${{ inputs.x }} substituted (absent = empty)."""
     def substitute(value: str) -> str:
         value = VARIABLE.sub(lambda m: variables.get(m.group(1), ""), str(value))
         return re.sub(r"\$\{\{\s*inputs\.([a-z0-9-]+)\s*\}\}", lambda m: (inputs or {}).get(m.group(1), ""), value)
     env = {k: substitute(v) for k, v in step.get("env", {}).items()}
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=REPO,
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=cwd,
                           capture_output=True, text=True, timeout=30, env=dict(PATH=os.environ["PATH"], **env))
 
 
@@ -419,9 +420,7 @@ def test_the_pipeline_writes_the_backend_an_operator_writes(tmp_path):
     (tmp_path / "terraform").mkdir()
     inputs = {"environment": "prod", "state-bucket": "b-1", "state-region": "eu-central-1",
               "state-kms-key-arn": "arn:aws:kms:eu-central-1:123456789012:key/k"}
-    env = {k: re.sub(r"\$\{\{\s*inputs\.([a-z0-9-]+)\s*\}\}", lambda m: inputs[m.group(1)], str(v)) for k, v in step["env"].items()}
-    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=30, env=dict(PATH=os.environ["PATH"], **env))
+    result = run_step(step, {}, inputs, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     written = (tmp_path / "terraform" / "backend.hcl").read_text()
     assert 'key          = "envs/prod/terraform.tfstate"' in written and 'bucket       = "b-1"' in written
