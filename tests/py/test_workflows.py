@@ -15,9 +15,8 @@ import subprocess
 import pytest
 import yaml
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-WORKFLOWS = sorted(glob.glob(os.path.join(REPO, ".github", "workflows", "*.yml")))
-ACTIONS = sorted(glob.glob(os.path.join(REPO, ".github", "actions", "*", "action.yml")))
+from workflow_files import ACTIONS, REPO, VARIABLE, WORKFLOWS, workflow_variables
+
 CREDENTIALS_ACTION = "aws-actions/configure-aws-credentials"
 VERIFIED_ZIPS_ACTION = "./.github/actions/terraform-env"
 
@@ -239,7 +238,6 @@ def test_the_smoke_test_gets_the_global_and_every_regional_url(tmp_path, outputs
 # --- First run: every missing setting is named before anything else runs.
 
 SETTINGS_SCRIPT = "scripts/check-github-settings.py"
-VARIABLE = re.compile(r"\$\{\{\s*vars\.([A-Z0-9_]+)\s*\}\}")
 # A complete, valid set of GitHub variables, as delivery/ prints them.
 GOOD_VARIABLES = {
     "AWS_PLAN_ROLE_ARN": "arn:aws:iam::123456789012:role/github-actions/epochstore-github-plan",
@@ -360,10 +358,7 @@ def test_an_environment_without_its_role_is_named_with_its_environment():
 
 
 def test_every_variable_the_workflows_read_is_checked_first():
-    read = set()
-    for path in WORKFLOWS + ACTIONS:
-        with open(path, encoding="utf-8") as f:
-            read |= set(VARIABLE.findall(f.read()))
+    read = workflow_variables()
     checked = set()
     for step in settings_steps().values():
         checked |= set(VARIABLE.findall(json.dumps(step.get("env", {}))))
