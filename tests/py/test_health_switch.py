@@ -148,22 +148,6 @@ def test_a_missing_function_names_the_permissions(moto, deployment):
     assert "kms:Decrypt, kms:Encrypt and kms:CreateGrant on its key" in result.stderr
 
 
-@pytest.mark.parametrize("verb", [["failover", "REGION=eu-west-3"], ["drill", "REGION=eu-west-3"], ["outputs"]])
-def test_a_missing_backend_hcl_asks_for_the_existing_bucket_not_a_new_one(tmp_path, verb):
-    """The switch and the drill read a deployment that exists: bootstrapping a
-    second state bucket would be the wrong advice."""
-    (tmp_path / "envs").mkdir()
-    (tmp_path / "envs" / "prod.tfvars").write_text("")
-    result = subprocess.run(["make", "--no-print-directory", *verb, "ENV=prod", f"TF_DIR={tmp_path}",
-                             "TF_OFFLINE_DRILL=1"], cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert result.returncode != 0
-    assert f"{tmp_path}/backend.hcl is missing" in result.stderr
-    assert "A failover, recover or drill reads an existing deployment" in result.stderr
-    assert "TF_STATE_BUCKET" in result.stderr and "Do not bootstrap a second bucket" in result.stderr
-    assert "make backend-from-github ENV=prod" in result.stderr
-    assert "No bucket yet" not in result.stderr
-
-
 def configuration(revision: str, status: str, update: str = "Successful") -> dict:
     return {"FunctionName": "fn", "RevisionId": revision, "LastUpdateStatus": update,
             "Environment": {"Variables": dict(ENVIRONMENT, STATUS=status)}}
