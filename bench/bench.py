@@ -65,13 +65,6 @@ REGION = "eu-central-1"
 # Tables
 
 
-def dynamodb(endpoint: str):
-    import boto3
-
-    return boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION,
-                        aws_access_key_id="test", aws_secret_access_key="test")
-
-
 def uuid7(millis: int) -> str:
     rand = secrets.randbits(74)
     value = (millis << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
@@ -186,7 +179,7 @@ def scan_listing(client, table: str) -> dict:
 def read_cost(sizes: list[int]) -> list[dict]:
     moto = MotoServer().start()
     try:
-        client = dynamodb(moto.endpoint)
+        client = moto.client(region=REGION)
         table = moto.create_table()
         stored = 0
         rows = []
@@ -346,7 +339,7 @@ def main() -> None:
 
     moto = MotoServer().start()
     try:
-        client = dynamodb(moto.endpoint)
+        client = moto.client(region=REGION)
         ours = moto.create_table()
         theirs = create_reference_table(client, f"reference-{uuid.uuid4().hex[:8]}")
         base = int(time.time() * 1000) - 5_000_000

@@ -36,14 +36,17 @@ class MotoServer:
             self.process.wait(timeout=10)
             self.process = None
 
-    def create_table(self, name: str | None = None) -> str:
-        """A table with the deployment's key schema (pk/sk strings, TTL on expiresAt)."""
+    def client(self, service: str = "dynamodb", region: str = "eu-central-1"):
+        """A boto3 client for this server, with moto's test credentials."""
         import boto3
 
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=region,
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+    def create_table(self, name: str | None = None) -> str:
+        """A table with the deployment's key schema (pk/sk strings, TTL on expiresAt)."""
         name = name or f"epochstore-{uuid.uuid4().hex[:8]}"
-        client = boto3.client("dynamodb", endpoint_url=self.endpoint, region_name="eu-central-1",
-                              aws_access_key_id="test", aws_secret_access_key="test")
-        client.create_table(
+        self.client().create_table(
             TableName=name,
             BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],

@@ -104,6 +104,22 @@ def applied(root: str, variables: dict) -> dict:
     return _applied(root, json.dumps(variables, sort_keys=True))
 
 
+def replanned(root: str, variables: dict, edit) -> dict:
+    """Apply, pull the state, let `edit(state)` change it in place, push it
+    back and plan again: the new plan's resource changes, by address."""
+    workdir = prepared(root, variables)
+    run(workdir, "apply", "-input=false", "-auto-approve")
+    state = json.loads(run(workdir, "state", "pull"))
+    edit(state)
+    state["serial"] += 1
+    path = os.path.join(workdir, "edited.tfstate")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(state, f)
+    run(workdir, "state", "push", path)
+    run(workdir, "plan", "-input=false", "-out=replanned.bin")
+    return {c["address"]: c for c in json.loads(run(workdir, "show", "-json", "replanned.bin"))["resource_changes"]}
+
+
 def resources(document: dict) -> list[dict]:
     """Every resource of a plan's planned values or of a state, modules included."""
     top = document["planned_values"] if "planned_values" in document else document["values"]

@@ -21,12 +21,12 @@ import subprocess
 import pytest
 
 from terraform_plans import REPO, require_offline_terraform, terraform_env
+from workflow_files import workflow_variables
 
 require_offline_terraform()
 
 KMS_ARN = "arn:aws:kms:eu-west-1:123456789012:key/11111111-1111-1111-1111-111111111111"
 GITHUB_REPOSITORY = "Example-Org/epochstore"
-VARIABLE = re.compile(r"\$\{\{\s*vars\.([A-Z0-9_]+)\s*\}\}")
 
 
 def readme_commands() -> list[str]:
@@ -138,11 +138,7 @@ def test_every_variable_the_workflows_read_is_set_where_they_read_it(bootstrap):
         name, options = call[2], dict(zip(call[3::2], call[4::2]))
         assert options["--repo"] == GITHUB_REPOSITORY, call
         where.setdefault(name, {})[options.get("--env", "repository")] = options["--body"]
-    read = set()
-    for folder in (".github/workflows", ".github/actions/terraform-env"):
-        for file in os.listdir(os.path.join(REPO, folder)):
-            with open(os.path.join(REPO, folder, file), encoding="utf-8") as f:
-                read |= set(VARIABLE.findall(f.read()))
+    read = workflow_variables()
     assert read and set(where) == read, (set(where), read)
     assert set(where.pop("AWS_ROLE_ARN")) == {"dev", "prod"}, "AWS_ROLE_ARN belongs to each environment only"
     assert all(set(places) == {"repository"} for places in where.values()), where

@@ -36,11 +36,6 @@ ENVIRONMENT = {"TABLE_NAME": "epochstore-dev", "WRITE_SHARDS": "4", "RETENTION_D
                "CONSISTENT_READS": "false"}
 
 
-def client(moto, service: str, region: str):
-    return boto3.client(service, endpoint_url=moto.endpoint, region_name=region,
-                        aws_access_key_id="test", aws_secret_access_key="test")
-
-
 def zipped_bootstrap() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
@@ -54,14 +49,14 @@ def deployment(moto):
     for an environment; returns `terraform output -json` as the switch reads it."""
     prefix = f"epochstore-{uuid.uuid4().hex[:6]}"
     # moto checks that the function's role exists in its IAM.
-    role = client(moto, "iam", "us-east-1").create_role(
+    role = moto.client("iam", "us-east-1").create_role(
         RoleName=f"{prefix}-lambda", AssumeRolePolicyDocument=json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                     "Principal": {"Service": "lambda.amazonaws.com"}}]}),
     )["Role"]["Arn"]
     names = {r: {f: f"{prefix}-{f}" for f in FUNCTIONS} for r in REGIONS}
     for region in REGIONS:
-        lam = client(moto, "lambda", region)
+        lam = moto.client("lambda", region)
         for f, name in names[region].items():
             variables = dict(ENVIRONMENT, **({"STATUS": "ok"} if f == "health-check" else {}))
             lam.create_function(FunctionName=name, Runtime="provided.al2023", Role=role, Handler="bootstrap",
@@ -78,7 +73,7 @@ def switch(moto, outputs, *args: str) -> subprocess.CompletedProcess:
 
 
 def variables(moto, region: str, name: str) -> dict:
-    config = client(moto, "lambda", region).get_function_configuration(FunctionName=name)
+    config = moto.client("lambda", region).get_function_configuration(FunctionName=name)
     return config["Environment"]["Variables"]
 
 
@@ -109,7 +104,7 @@ def test_the_operator_policy_grants_exactly_the_calls_the_switch_makes(moto, dep
     """delivery/'s operator policy (aws_iam_policy.operator, from its offline plan) against the Lambda
     operations a failover and a recover really call (IAM action = lambda:<Operation>)."""
     require_offline_terraform()  # delivery/'s plan needs it; the rest of this module does not
-    lam = client(moto, "lambda", "eu-west-3")
+    lam = moto.client("lambda", "eu-west-3")
     called = set()
     lam.meta.events.register("before-call.lambda.*", lambda model, **_: called.add(f"lambda:{model.name}"))
     name = deployment["function_names"]["value"]["eu-west-3"]["health-check"]
@@ -151,22 +146,6 @@ def test_a_missing_function_names_the_permissions(moto, deployment):
     assert "health switch: epochstore-gone in eu-west-3:" in result.stderr
     assert "lambda:GetFunctionConfiguration and lambda:UpdateFunctionConfiguration" in result.stderr
     assert "kms:Decrypt, kms:Encrypt and kms:CreateGrant on its key" in result.stderr
-
-
-@pytest.mark.parametrize("verb", [["failover", "REGION=eu-west-3"], ["drill", "REGION=eu-west-3"], ["outputs"]])
-def test_a_missing_backend_hcl_asks_for_the_existing_bucket_not_a_new_one(tmp_path, verb):
-    """The switch and the drill read a deployment that exists: bootstrapping a
-    second state bucket would be the wrong advice."""
-    (tmp_path / "envs").mkdir()
-    (tmp_path / "envs" / "prod.tfvars").write_text("")
-    result = subprocess.run(["make", "--no-print-directory", *verb, "ENV=prod", f"TF_DIR={tmp_path}",
-                             "TF_OFFLINE_DRILL=1"], cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert result.returncode != 0
-    assert f"{tmp_path}/backend.hcl is missing" in result.stderr
-    assert "A failover, recover or drill reads an existing deployment" in result.stderr
-    assert "TF_STATE_BUCKET" in result.stderr and "Do not bootstrap a second bucket" in result.stderr
-    assert "make backend-from-github ENV=prod" in result.stderr
-    assert "No bucket yet" not in result.stderr
 
 
 def configuration(revision: str, status: str, update: str = "Successful") -> dict:

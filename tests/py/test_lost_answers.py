@@ -7,7 +7,6 @@ body and the exact items in the table (read from moto directly)."""
 
 from __future__ import annotations
 
-import boto3
 import pytest
 
 from fault_proxy import FaultProxy
@@ -27,8 +26,7 @@ DELAY = 2.5
 @pytest.fixture
 def table(moto):
     name = moto.create_table()
-    client = boto3.client("dynamodb", endpoint_url=moto.endpoint, region_name="eu-central-1",
-                          aws_access_key_id="test", aws_secret_access_key="test")
+    client = moto.client()
 
     def items() -> dict[str, list[dict]]:
         """Every item, by kind: records and idempotency entries, plain values."""

@@ -36,9 +36,9 @@ def workspace(tmp_path):
     return tf_dir, mark, env
 
 
-def make(verb: str, tf_dir, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "--no-print-directory", verb, "ENV=prod", f"TF_DIR={tf_dir}"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+def make(verb: str, tf_dir, env: dict[str, str], *assignments: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "--no-print-directory", verb, *assignments, "ENV=prod", f"TF_DIR={tf_dir}"], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.parametrize("verb", ["deploy", "plan"])
@@ -51,6 +51,21 @@ def test_without_backend_hcl_it_stops_before_the_build(workspace, verb):
     assert "make backend-from-github ENV=prod" in result.stderr
     assert '"From clone to production", step 2' in result.stderr
     assert not mark.exists(), "the release build started before the backend was checked"
+
+
+@pytest.mark.parametrize("verb", [["failover", "REGION=eu-west-3"], ["drill", "REGION=eu-west-3"], ["outputs"]])
+def test_a_missing_backend_hcl_asks_for_the_existing_bucket_not_a_new_one(tmp_path, verb):
+    """The switch and the drill read a deployment that exists: bootstrapping a
+    second state bucket would be the wrong advice."""
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "envs" / "prod.tfvars").write_text("")
+    result = make(verb[0], tmp_path, dict(os.environ), *verb[1:], "TF_OFFLINE_DRILL=1", timeout=60)
+    assert result.returncode != 0
+    assert f"{tmp_path}/backend.hcl is missing" in result.stderr
+    assert "A failover, recover or drill reads an existing deployment" in result.stderr
+    assert "TF_STATE_BUCKET" in result.stderr and "Do not bootstrap a second bucket" in result.stderr
+    assert "make backend-from-github ENV=prod" in result.stderr
+    assert "No bucket yet" not in result.stderr
 
 
 @pytest.mark.parametrize("verb", ["deploy", "plan"])

@@ -243,10 +243,7 @@ def moto_over_tls(moto, tmp_path_factory):
 
 
 def records_in(moto, table: str) -> int:
-    import boto3
-
-    client = boto3.client("dynamodb", endpoint_url=moto.endpoint, region_name="eu-central-1",
-                          aws_access_key_id="test", aws_secret_access_key="test")
+    client = moto.client()
     return sum(1 for item in client.scan(TableName=table)["Items"] if item["pk"]["S"].startswith("rec#"))
 
 

@@ -9,11 +9,8 @@ capacity autoscaling has changed shows that no plan sets it back."""
 
 from __future__ import annotations
 
-import json
-import os
-
 import policy_scenarios
-from terraform_plans import planned, prepared, require_offline_terraform, run
+from terraform_plans import planned, replanned, require_offline_terraform
 
 require_offline_terraform()
 
@@ -73,39 +70,25 @@ def test_the_provisioned_table_has_no_inline_replica():
 
 def test_a_plan_keeps_what_autoscaling_and_the_replica_resources_changed():
     """Autoscaling raised the capacity and DynamoDB lists the replica on the table: the next plan leaves the table alone."""
-    workdir = prepared("terraform", PROVISIONED)
-    run(workdir, "apply", "-input=false", "-auto-approve")
-    state = json.loads(run(workdir, "state", "pull"))
-    table = next(r for r in state["resources"] if r["type"] == "aws_dynamodb_table" and r["name"] == "provisioned")
-    attributes = table["instances"][0]["attributes"]
-    assert attributes["read_capacity"] == PROVISIONED.get("read_capacity", 5)
-    attributes.update(read_capacity=42, write_capacity=17)
-    attributes["replica"] = [{"region_name": "eu-west-3", "kms_key_arn": "", "point_in_time_recovery": True, "deletion_protection_enabled": True, "propagate_tags": False, "consistency_mode": "EVENTUAL", "arn": "", "stream_arn": "", "stream_label": ""}]
-    state["serial"] += 1
-    path = os.path.join(workdir, "changed.tfstate")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(state, f)
-    run(workdir, "state", "push", path)
-    run(workdir, "plan", "-input=false", "-out=again.bin")
-    changes = {c["address"]: c["change"]["actions"] for c in json.loads(run(workdir, "show", "-json", "again.bin"))["resource_changes"]}
-    assert changes["aws_dynamodb_table.provisioned[0]"] == ["no-op"]
+    def edit(state: dict) -> None:
+        table = next(r for r in state["resources"] if r["type"] == "aws_dynamodb_table" and r["name"] == "provisioned")
+        attributes = table["instances"][0]["attributes"]
+        assert attributes["read_capacity"] == PROVISIONED.get("read_capacity", 5)
+        attributes.update(read_capacity=42, write_capacity=17)
+        attributes["replica"] = [{"region_name": "eu-west-3", "kms_key_arn": "", "point_in_time_recovery": True, "deletion_protection_enabled": True, "propagate_tags": False, "consistency_mode": "EVENTUAL", "arn": "", "stream_arn": "", "stream_label": ""}]
+
+    changes = replanned("terraform", PROVISIONED, edit)
+    assert changes["aws_dynamodb_table.provisioned[0]"]["change"]["actions"] == ["no-op"]
 
 
 def test_an_on_demand_deployment_keeps_its_table():
     """State written before PROVISIONED billing holds the table as aws_dynamodb_table.this (no count):
     Terraform moves it to this[0] (a resource that gains count) without replacing it."""
-    workdir = prepared("terraform", policy_scenarios.BASE)
-    run(workdir, "apply", "-input=false", "-auto-approve")
-    state = json.loads(run(workdir, "state", "pull"))
-    table = next(r for r in state["resources"] if r["type"] == "aws_dynamodb_table" and r["name"] == "this")
-    assert table["instances"][0].pop("index_key") == 0
-    state["serial"] += 1
-    path = os.path.join(workdir, "before.tfstate")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(state, f)
-    run(workdir, "state", "push", path)
-    run(workdir, "plan", "-input=false", "-out=moved.bin")
-    changes = {c["address"]: c for c in json.loads(run(workdir, "show", "-json", "moved.bin"))["resource_changes"]}
+    def edit(state: dict) -> None:
+        table = next(r for r in state["resources"] if r["type"] == "aws_dynamodb_table" and r["name"] == "this")
+        assert table["instances"][0].pop("index_key") == 0
+
+    changes = replanned("terraform", policy_scenarios.BASE, edit)
     moved = changes["aws_dynamodb_table.this[0]"]
     assert moved.get("previous_address") == "aws_dynamodb_table.this"
     assert moved["change"]["actions"] == ["no-op"]

@@ -15,9 +15,8 @@ import subprocess
 import pytest
 import yaml
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-WORKFLOWS = sorted(glob.glob(os.path.join(REPO, ".github", "workflows", "*.yml")))
-ACTIONS = sorted(glob.glob(os.path.join(REPO, ".github", "actions", "*", "action.yml")))
+from workflow_files import ACTIONS, REPO, VARIABLE, WORKFLOWS, workflow_variables
+
 CREDENTIALS_ACTION = "aws-actions/configure-aws-credentials"
 VERIFIED_ZIPS_ACTION = "./.github/actions/terraform-env"
 
@@ -239,7 +238,6 @@ def test_the_smoke_test_gets_the_global_and_every_regional_url(tmp_path, outputs
 # --- First run: every missing setting is named before anything else runs.
 
 SETTINGS_SCRIPT = "scripts/check-github-settings.py"
-VARIABLE = re.compile(r"\$\{\{\s*vars\.([A-Z0-9_]+)\s*\}\}")
 # A complete, valid set of GitHub variables, as delivery/ prints them.
 GOOD_VARIABLES = {
     "AWS_PLAN_ROLE_ARN": "arn:aws:iam::123456789012:role/github-actions/epochstore-github-plan",
@@ -252,13 +250,14 @@ GOOD_VARIABLES = {
 }
 
 
-def run_step(step: dict, variables: dict[str, str], inputs: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """A run: step as GitHub runs it: its env: with ${{ vars.X }} / ${{ inputs.x }} substituted (absent = empty)."""
+def run_step(step: dict, variables: dict[str, str], inputs: dict[str, str] | None = None,
+             cwd: str | os.PathLike = REPO) -> subprocess.CompletedProcess:
+    """A run: step as GitHub runs it (in cwd, the checkout by default): its env: with ${{ vars.X }} / ${{ inputs.x }} substituted (absent = empty)."""
     def substitute(value: str) -> str:
         value = VARIABLE.sub(lambda m: variables.get(m.group(1), ""), str(value))
         return re.sub(r"\$\{\{\s*inputs\.([a-z0-9-]+)\s*\}\}", lambda m: (inputs or {}).get(m.group(1), ""), value)
     env = {k: substitute(v) for k, v in step.get("env", {}).items()}
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=REPO,
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=cwd,
                           capture_output=True, text=True, timeout=30, env=dict(PATH=os.environ["PATH"], **env))
 
 
@@ -359,10 +358,7 @@ def test_an_environment_without_its_role_is_named_with_its_environment():
 
 
 def test_every_variable_the_workflows_read_is_checked_first():
-    read = set()
-    for path in WORKFLOWS + ACTIONS:
-        with open(path, encoding="utf-8") as f:
-            read |= set(VARIABLE.findall(f.read()))
+    read = workflow_variables()
     checked = set()
     for step in settings_steps().values():
         checked |= set(VARIABLE.findall(json.dumps(step.get("env", {}))))
@@ -419,9 +415,7 @@ def test_the_pipeline_writes_the_backend_an_operator_writes(tmp_path):
     (tmp_path / "terraform").mkdir()
     inputs = {"environment": "prod", "state-bucket": "b-1", "state-region": "eu-central-1",
               "state-kms-key-arn": "arn:aws:kms:eu-central-1:123456789012:key/k"}
-    env = {k: re.sub(r"\$\{\{\s*inputs\.([a-z0-9-]+)\s*\}\}", lambda m: inputs[m.group(1)], str(v)) for k, v in step["env"].items()}
-    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=30, env=dict(PATH=os.environ["PATH"], **env))
+    result = run_step(step, {}, inputs, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     written = (tmp_path / "terraform" / "backend.hcl").read_text()
     assert 'key          = "envs/prod/terraform.tfstate"' in written and 'bucket       = "b-1"' in written
